@@ -1,0 +1,34 @@
+"""The ``bianzhi`` console script: a thin wrapper over Django's management commands.
+
+Exit codes (interchange.md §2): 0 success, 1 rejected input, 2 misuse.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bianzhi.config.settings")
+    data_dir = Path(os.environ.get("BIANZHI_DATA_DIR", "var")).resolve()
+    if args and args[0] == "demo" and not os.environ.get("DATABASE_URL"):
+        # The demo builds its own SQLite file and never touches the office's database.
+        os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'demo.sqlite3'}"
+    if not os.environ.get("DATABASE_URL"):
+        data_dir.mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+    from django.core.management import execute_from_command_line, get_commands
+
+    if args and not args[0].startswith("-") and args[0] not in get_commands() and args[0] != "help":
+        sys.stderr.write(f"未知命令：{args[0]}。运行 bianzhi help 查看可用命令。\n")
+        sys.exit(2)
+    execute_from_command_line(["bianzhi", *args])
+
+
+if __name__ == "__main__":
+    main()

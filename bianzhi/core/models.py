@@ -1,0 +1,86 @@
+"""Base models: effective dating and the append-only change log (architecture.md §6)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from bianzhi.core.dates import BEGINNING, END
+
+
+class Versioned(models.Model):
+    """A fact that holds on the days ``valid_from <= D < valid_to`` (domain.md §2 "History")."""
+
+    valid_from = models.DateField("生效日期", default=BEGINNING, db_index=True)
+    valid_to = models.DateField("失效日期", default=END, db_index=True)
+    change_set = models.ForeignKey(
+        "core.ChangeSet", verbose_name="变更批次", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def as_of(cls, day) -> Q:
+        return Q(valid_from__lte=day, valid_to__gt=day)
+
+    @classmethod
+    def current(cls) -> Q:
+        return Q(valid_to=END)
+
+
+class ChangeSet(models.Model):
+    """One logged change: who, when, from where, why, under which approval document (文号)."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", "导入"
+        SERVICE = "service", "业务办理"
+        COMMAND = "command", "命令行"
+        API = "api", "接口"
+        WEB = "web", "网页"
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
+    )
+    actor = models.CharField("操作人（描述）", max_length=150, blank=True)
+    source = models.CharField("来源", max_length=16, choices=Source.choices)
+    origin = models.CharField("来自", max_length=200, blank=True, help_text="IP 地址、主机或文件")
+    reason = models.TextField("理由", blank=True)
+    document_number = models.CharField("文号", max_length=200, blank=True)
+    effective = models.DateField("生效日期", null=True, blank=True)
+    bypasses_approval = models.BooleanField("未经审批流程", default=False)
+    summary = models.JSONField("摘要", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "变更批次"
+        verbose_name_plural = "变更日志"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} #{self.pk} {self.created_at:%Y-%m-%d %H:%M} {self.actor}"
+
+
+class ChangeRecord(models.Model):
+    """One row's before and after within a change set. Append-only."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新增"
+        UPDATE = "update", "修改"
+        DELETE = "delete", "删除"
+
+    change_set = models.ForeignKey(ChangeSet, verbose_name="变更批次", on_delete=models.PROTECT, related_name="records")
+    entity = models.CharField("对象", max_length=32, db_index=True)
+    key = models.CharField("键", max_length=200, db_index=True)
+    action = models.CharField("操作", max_length=8, choices=Action.choices)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "变更记录"
+        verbose_name_plural = "变更记录"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.key} {self.get_action_display()}"

@@ -1,0 +1,408 @@
+"""Plan an import against what is stored: merge file rows into stored values, resolve inherited
+attributes, derive computed fields, and sort every row into created / updated / unchanged.
+
+Upsert semantics (interchange.md §1 "Re-import"): keyed by the natural keys; never deletes; an
+absent column keeps stored values; a present empty cell clears the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F
+
+from bianzhi.core.dates import END
+from bianzhi.core.workdays import write_off_deadline
+from bianzhi.registry.choices import PersonStatus
+from bianzhi.registry.importer.validate import Issues, ParsedSheet
+from bianzhi.registry.models import (
+    InstitutionLimit,
+    Person,
+    PersonVersion,
+    PositionQuota,
+    StaffingQuota,
+    TurnoverLoan,
+    Unit,
+    UnitVersion,
+)
+from bianzhi.registry.retirement import retirement_month
+
+# Fields of each entity: identity (not versioned, dated by themselves) and versioned.
+UNIT_IDENTITY = ("established", "abolished")
+UNIT_VERSIONED = (
+    "name",
+    "credit_code",
+    "parent",
+    "kind",
+    "own_sequence",
+    "sequence",
+    "rank",
+    "institution_class",
+    "civil_servant_managed",
+    "funding",
+    "own_region",
+    "region",
+    "approved_divisions",
+    "priority_tags",
+)
+UNIT_DEFAULTS: dict[str, Any] = {
+    "credit_code": "",
+    "parent": None,
+    "own_sequence": "",
+    "sequence": "",
+    "rank": "",
+    "institution_class": "",
+    "civil_servant_managed": False,
+    "funding": "",
+    "own_region": "",
+    "region": "",
+    "approved_divisions": None,
+    "priority_tags": "",
+    "established": None,
+    "abolished": None,
+}
+PERSON_IDENTITY = ("status", "entry_date", "left_date", "written_off_date", "write_off_deadline")
+PERSON_VERSIONED = (
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "political_status",
+    "education",
+    "degree",
+    "title",
+    "category",
+    "unit",
+    "internal_division",
+    "staffing_type",
+    "post",
+    "position_category",
+    "original_age",
+    "retirement_month",
+)
+PERSON_DEFAULTS: dict[str, Any] = {
+    "ethnicity": "",
+    "political_status": "",
+    "education": "",
+    "degree": "",
+    "title": "",
+    "internal_division": None,
+    "post": "",
+    "position_category": "",
+    "entry_date": None,
+    "left_date": None,
+    "written_off_date": None,
+    "original_age": None,
+}
+#: nullable fields; every other text field stores "" for "not given"
+NULLABLE = {
+    "parent",
+    "approved_divisions",
+    "established",
+    "abolished",
+    "internal_division",
+    "entry_date",
+    "left_date",
+    "written_off_date",
+    "write_off_deadline",
+    "original_age",
+}
+
+
+@dataclass
+class Planned:
+    key: tuple
+    row: int | None  # spreadsheet row; None for a stored row changed only by inheritance
+    before: dict[str, Any] | None  # current stored values (None: new)
+    after: dict[str, Any]
+    version_id: int | None = None  # the current version row
+    version_from: dt.date | None = None
+    identity_id: int | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.before is None
+
+    @property
+    def changed(self) -> bool:
+        return self.before is not None and self.before != self.after
+
+
+@dataclass
+class SheetPlan:
+    sheet: str
+    items: list[Planned] = field(default_factory=list)
+
+    def counts(self) -> tuple[int, int, int]:
+        created = updated = unchanged = 0
+        for item in self.items:
+            if item.row is None:
+                continue
+            if item.is_new:
+                created += 1
+            elif item.changed:
+                updated += 1
+            else:
+                unchanged += 1
+        return created, updated, unchanged
+
+
+def _cell(value: Any, fld: str) -> Any:
+    if value is None and fld not in NULLABLE:
+        return ""
+    return value
+
+
+def _merge(row_values: dict[str, Any], present: set[str], base: dict[str, Any], fields: Iterable[str]) -> dict:
+    merged = dict(base)
+    for fld in fields:
+        if fld in present:
+            merged[fld] = _cell(row_values.get(fld), fld)
+    return merged
+
+
+def _chunks(items: list, size: int = 2000) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _first_rows(sheet: ParsedSheet | None, key_fields: tuple[str, ...]) -> list[tuple[tuple, Any]]:
+    """The first row of each key (validation has rejected any repetition)."""
+    if sheet is None:
+        return []
+    seen: dict[tuple, Any] = {}
+    for row in sheet.rows:
+        key = tuple(row.values.get(f) for f in key_fields)
+        seen.setdefault(key, row)
+    return list(seen.items())
+
+
+# ---------------------------------------------------------------- units
+
+
+def load_units() -> dict[str, dict[str, Any]]:
+    """Current stored values of every unit, keyed by code (one query)."""
+    rows = UnitVersion.objects.filter(valid_to=END).values(
+        "id",
+        "valid_from",
+        "unit_id",
+        "unit__code",
+        "unit__established",
+        "unit__abolished",
+        "parent__code",
+        *[f for f in UNIT_VERSIONED if f != "parent"],
+    )
+    stored: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        record = {f: r[f] for f in UNIT_VERSIONED if f != "parent"}
+        record["parent"] = r["parent__code"]
+        record["established"] = r["unit__established"]
+        record["abolished"] = r["unit__abolished"]
+        record["_version_id"] = r["id"]
+        record["_version_from"] = r["valid_from"]
+        record["_id"] = r["unit_id"]
+        stored[r["unit__code"]] = record
+    return stored
+
+
+def _strip(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def plan_units(sheet: ParsedSheet, stored: dict[str, dict[str, Any]], issues: Issues) -> SheetPlan:
+    fields = (*UNIT_VERSIONED, *UNIT_IDENTITY)
+    final: dict[str, dict[str, Any]] = {code: _strip(rec) for code, rec in stored.items()}
+    rows: dict[str, int] = {}
+    for (code,), row in _first_rows(sheet, ("code",)):
+        base = final.get(code) or {**UNIT_DEFAULTS}
+        final[code] = _merge(row.values, sheet.present, base, fields)
+        rows[code] = row.number
+    # Inherit 序列 and 区划代码 from the nearest ancestor that states them (interchange.md §1).
+    resolved: dict[str, tuple[str, str]] = {}
+
+    def resolve(code: str, depth: int = 0) -> tuple[str, str]:
+        if code in resolved:
+            return resolved[code]
+        record = final.get(code)
+        if record is None or depth > 64:
+            return "", ""
+        sequence, region = record["own_sequence"], record["own_region"]
+        if (not sequence or not region) and record["parent"]:
+            parent_sequence, parent_region = resolve(record["parent"], depth + 1)
+            sequence, region = sequence or parent_sequence, region or parent_region
+        resolved[code] = (sequence, region)
+        return sequence, region
+
+    plan = SheetPlan("机构")
+    for code, record in final.items():
+        record["sequence"], record["region"] = resolve(code)
+        if record["established"] and record["abolished"] and record["abolished"] <= record["established"]:
+            if code in rows:
+                issues.error(
+                    "机构", rows[code], "撤销日期", f"撤销日期 {record['abolished']} 应晚于成立日期 {record['established']}"
+                )
+        previous = stored.get(code)
+        if previous is None:
+            plan.items.append(Planned((code,), rows.get(code), None, record))
+        else:
+            item = Planned(
+                (code,),
+                rows.get(code),
+                _strip(previous),
+                record,
+                version_id=previous["_version_id"],
+                version_from=previous["_version_from"],
+                identity_id=previous["_id"],
+            )
+            if item.row is not None or item.changed:
+                plan.items.append(item)
+    return plan
+
+
+# ---------------------------------------------------------------- quotas, positions, loans, limits
+
+
+@dataclass(frozen=True)
+class SimpleTable:
+    sheet: str
+    model: type
+    key_fields: tuple[str, ...]  # as in the parsed row
+    values: tuple[str, ...]  # versioned fields
+    unit_keyed: bool = True
+
+    def load(self) -> dict[tuple, dict[str, Any]]:
+        model_keys = ["unit__code" if f == "unit" else f for f in self.key_fields]
+        stored: dict[tuple, dict[str, Any]] = {}
+        for r in self.model.objects.filter(valid_to=END).values("id", "valid_from", *model_keys, *self.values):
+            key = tuple(r[k] for k in model_keys)
+            record = {f: r[f] for f in self.values}
+            record["_version_id"] = r["id"]
+            record["_version_from"] = r["valid_from"]
+            stored[key] = record
+        return stored
+
+    def plan(self, sheet: ParsedSheet | None) -> SheetPlan:
+        plan = SheetPlan(self.sheet)
+        if sheet is None:
+            return plan
+        stored = self.load()
+        for key, row in _first_rows(sheet, self.key_fields):
+            previous = stored.get(key)
+            after = {f: _cell(row.values.get(f), f) for f in self.values}
+            if previous is None:
+                plan.items.append(Planned(key, row.number, None, after))
+            else:
+                plan.items.append(
+                    Planned(
+                        key,
+                        row.number,
+                        _strip(previous),
+                        after,
+                        version_id=previous["_version_id"],
+                        version_from=previous["_version_from"],
+                    )
+                )
+        return plan
+
+
+QUOTA_TABLE = SimpleTable("编制", StaffingQuota, ("unit", "staffing_type"), ("approved",))
+POSITION_TABLE = SimpleTable("职数", PositionQuota, ("unit", "category"), ("approved",))
+LOAN_TABLE = SimpleTable("周转编制", TurnoverLoan, ("unit", "staffing_type", "start_date"), ("quantity", "due_date", "status"))
+LIMIT_TABLE = SimpleTable("限额", InstitutionLimit, ("region", "category"), ("limit",), unit_keyed=False)
+
+
+# ---------------------------------------------------------------- people
+
+
+def load_people(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
+    """Current stored values of the people named in the file, fetched in batches."""
+    stored: dict[str, dict[str, Any]] = {}
+    plain = [f for f in PERSON_VERSIONED if f not in ("unit", "internal_division")]
+    for chunk in _chunks(id_numbers):
+        rows = (
+            PersonVersion.objects.filter(valid_to=END, person__id_number__in=chunk)
+            .annotate(unit_code=F("unit__code"), division_code=F("internal_division__code"))
+            .values(
+                "id",
+                "valid_from",
+                "person_id",
+                "person__id_number",
+                "unit_code",
+                "division_code",
+                *plain,
+                *[f"person__{f}" for f in PERSON_IDENTITY],
+            )
+        )
+        for r in rows:
+            record = {f: r[f] for f in plain}
+            record["unit"] = r["unit_code"]
+            record["internal_division"] = r["division_code"]
+            for f in PERSON_IDENTITY:
+                record[f] = r[f"person__{f}"]
+            record["_version_id"] = r["id"]
+            record["_version_from"] = r["valid_from"]
+            record["_id"] = r["person_id"]
+            stored[r["person__id_number"]] = record
+    return stored
+
+
+def derive_person(record: dict[str, Any]) -> dict[str, Any]:
+    """Computed fields: the statutory retirement month (domain.md §5) and the write-off deadline (§4)."""
+    if record["status"] == PersonStatus.ON_STAFF:
+        record["left_date"] = None  # 离编日期 is ignored for people 在编 (interchange.md §1)
+    record["retirement_month"] = retirement_month(
+        birth_date=record["birth_date"],
+        gender=record["gender"],
+        person_category=record["category"],
+        original_age=record["original_age"],
+    )
+    left = record["left_date"]
+    record["write_off_deadline"] = write_off_deadline(left) if left and record["status"] != PersonStatus.ON_STAFF else None
+    return record
+
+
+def plan_people(sheet: ParsedSheet | None) -> SheetPlan:
+    plan = SheetPlan("人员")
+    if sheet is None:
+        return plan
+    rows = _first_rows(sheet, ("id_number",))
+    stored = load_people([key[0] for key, _ in rows])
+    fields = (*PERSON_VERSIONED, *PERSON_IDENTITY)
+    for (id_number,), row in rows:
+        previous = stored.get(id_number)
+        base = _strip(previous) if previous else {**PERSON_DEFAULTS}
+        record = derive_person(_merge(row.values, sheet.present, base, fields))
+        if previous is None:
+            plan.items.append(Planned((id_number,), row.number, None, record))
+        else:
+            plan.items.append(
+                Planned(
+                    (id_number,),
+                    row.number,
+                    _strip(previous),
+                    record,
+                    version_id=previous["_version_id"],
+                    version_from=previous["_version_from"],
+                    identity_id=previous["_id"],
+                )
+            )
+    return plan
+
+
+def unit_ids(codes: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(codes))
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        found.update(Unit.objects.filter(code__in=chunk).values_list("code", "id"))
+    return found
+
+
+def person_ids(numbers: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(numbers))
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        found.update(Person.objects.filter(id_number__in=chunk).values_list("id_number", "id"))
+    return found

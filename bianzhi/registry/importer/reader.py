@@ -1,0 +1,159 @@
+"""Read an .xlsx workbook, a folder of UTF-8 CSV files or a .zip of them into raw sheets.
+
+Cells are returned as the reader gives them (str, float, int, bool, date, datetime); typing and
+normalisation are the validator's job because they depend on the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SHEET_NAMES = ("机构", "编制", "职数", "周转编制", "限额", "人员")
+
+
+class UnreadableFile(Exception):
+    """The file is not a workbook, CSV folder or zip we can read (reported with row 0)."""
+
+
+@dataclass
+class RawSheet:
+    name: str
+    headers: list[str]
+    #: (spreadsheet row number, cells) for every non-empty data row; the header is row 1.
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+def normalise_header(value: Any) -> str:
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _is_blank(cell: Any) -> bool:
+    if cell is None:
+        return True
+    if isinstance(cell, str):
+        return unicodedata.normalize("NFKC", cell).strip() == ""
+    return False
+
+
+def _sheet_from_rows(name: str, rows: Iterator[list[Any]]) -> RawSheet:
+    headers: list[str] | None = None
+    sheet = RawSheet(name=name, headers=[])
+    for number, cells in enumerate(rows, start=1):
+        if headers is None:
+            headers = [normalise_header(c) for c in cells]
+            sheet.headers = headers
+            continue
+        if all(_is_blank(c) for c in cells):
+            continue
+        sheet.rows.append((number, list(cells)))
+    return sheet
+
+
+def read_sources(path: Path) -> dict[str, RawSheet]:
+    """Return the standard sheets found at ``path`` keyed by sheet name."""
+    if path.is_dir():
+        return _read_csv_folder(path)
+    suffix = path.suffix.lower()
+    if suffix == ".zip" or (suffix not in {".xlsx", ".xlsm"} and zipfile.is_zipfile(path) and not _looks_like_xlsx(path)):
+        return _read_zip(path)
+    if suffix == ".csv":
+        name = normalise_header(path.stem)
+        if name not in SHEET_NAMES:
+            raise UnreadableFile(f"CSV 文件名“{path.name}”不是标准工作表名（{'、'.join(SHEET_NAMES)}）")
+        with path.open("rb") as handle:
+            return {name: _read_csv_bytes(name, handle.read())}
+    return _read_xlsx(path)
+
+
+def _looks_like_xlsx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "[Content_Types].xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _read_xlsx(path: Path) -> dict[str, RawSheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several types for a non-workbook
+        raise UnreadableFile("无法读取文件：不是有效的 Excel 工作簿（.xlsx）、CSV 文件夹或 zip 压缩包") from exc
+    sheets: dict[str, RawSheet] = {}
+    for sheet_name in workbook.sheet_names:
+        name = normalise_header(sheet_name)
+        if name not in SHEET_NAMES or name in sheets:
+            continue
+        try:
+            data = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise UnreadableFile(f"无法读取工作表“{sheet_name}”") from exc
+        sheets[name] = _sheet_from_rows(name, iter(data))
+    return sheets
+
+
+def _decode_csv(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"{name}.csv 不是 UTF-8 编码的文本（请在 Excel 中另存为“CSV UTF-8”）") from exc
+
+
+def _read_csv_bytes(name: str, data: bytes) -> RawSheet:
+    text = _decode_csv(data, name)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return _sheet_from_rows(name, iter(reader))
+
+
+def _read_csv_folder(folder: Path) -> dict[str, RawSheet]:
+    sheets: dict[str, RawSheet] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and entry.suffix.lower() == ".csv":
+            name = normalise_header(entry.stem)
+            if name in SHEET_NAMES and name not in sheets:
+                sheets[name] = _read_csv_bytes(name, entry.read_bytes())
+    return sheets
+
+
+def _zip_member_name(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        # Windows archivers store GBK names without the UTF-8 flag; zipfile decoded them as cp437.
+        raw = name.encode("cp437", errors="replace")
+        for encoding in ("utf-8", "gbk"):
+            try:
+                name = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+    return name
+
+
+def _read_zip(path: Path) -> dict[str, RawSheet]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile("无法读取文件：不是有效的 Excel 工作簿（.xlsx）、CSV 文件夹或 zip 压缩包") from exc
+    sheets: dict[str, RawSheet] = {}
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            member = _zip_member_name(info)
+            base = member.rsplit("/", 1)[-1]
+            if base.startswith(".") or "__MACOSX" in member or not base.lower().endswith(".csv"):
+                continue
+            name = normalise_header(base[:-4])
+            if name in SHEET_NAMES and name not in sheets:
+                sheets[name] = _read_csv_bytes(name, archive.read(info))
+    return sheets

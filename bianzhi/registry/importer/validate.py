@@ -1,0 +1,393 @@
+"""Validation of the standard workbook: every rule of interchange.md §1, all problems at once.
+
+Problems never cascade: a unit code present in the 机构 sheet is "known" to the other sheets even
+when its own row has errors, a key part with an error of its own is not checked again for
+duplicates or references, and a repeated key is reported on every repetition after the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bianzhi.core.codetables import code_table_warning
+from bianzhi.core.validators import (
+    credit_code_error,
+    id_number_birth_date,
+    id_number_error,
+    id_number_gender,
+    region_code_error,
+    region_code_known,
+)
+from bianzhi.registry.choices import PersonStatus, UnitKind
+from bianzhi.registry.importer import cells
+from bianzhi.registry.importer.reader import RawSheet
+from bianzhi.registry.importer.schema import LIMITS, LOANS, PEOPLE, POSITIONS, QUOTAS, SHEETS, UNITS, Column, SheetSpec
+
+_UNIT_CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
+_TAG_SPLIT = re.compile(r"[、;,]")
+
+
+@dataclass
+class Issues:
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, sheet: str, row: int, column: str, message: str) -> None:
+        self.errors.append({"sheet": sheet, "row": row, "column": column, "message": message})
+
+    def warning(self, sheet: str, row: int, column: str, message: str) -> None:
+        self.warnings.append({"sheet": sheet, "row": row, "column": column, "message": message})
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict[str, Any]
+    #: fields whose cell broke a rule of its own; they take part in no further check
+    bad: set[str] = field(default_factory=set)
+
+    def ok(self, *fields: str) -> bool:
+        return all(f in self.values and f not in self.bad and self.values[f] is not None for f in fields)
+
+
+@dataclass
+class ParsedSheet:
+    spec: SheetSpec
+    present: set[str]
+    rows: list[ParsedRow]
+
+
+@dataclass
+class StoredUnit:
+    """What validation needs to know of a stored unit (its current values)."""
+
+    kind: str
+    parent: str | None
+
+
+def check_structure(sheets: dict[str, RawSheet], issues: Issues) -> None:
+    """Unreadable-file errors (row 0): no 机构 sheet, a required header missing."""
+    if UNITS.name not in sheets:
+        issues.error(UNITS.name, 0, "", "缺少“机构”工作表（或 机构.csv）")
+    for spec in SHEETS:
+        raw = sheets.get(spec.name)
+        if raw is None:
+            continue
+        headers = set(raw.headers)
+        for col in spec.columns:
+            if col.required and col.header not in headers:
+                issues.error(spec.name, 0, col.header, f"缺少必需的表头“{col.header}”")
+
+
+def _parse_cell(col: Column, cell: Any) -> Any:
+    if col.kind == "date":
+        return cells.date(cell)
+    if col.kind == "int":
+        return cells.integer(cell)
+    if col.kind == "id":
+        value = cells.id_number(cell)
+        if value is not None:
+            problem = id_number_error(value)
+            if problem:
+                raise cells.CellError(problem)
+        return value
+    value = cells.text(cell)
+    if value is None:
+        return None
+    if col.kind == "enum" and value not in col.choices:
+        raise cells.CellError(f"“{value}”不是有效的{col.header}，应为：{'、'.join(col.choices)}")
+    if col.kind == "bool":
+        if value not in ("是", "否"):
+            raise cells.CellError(f"“{value}”无效，{col.header}应填“是”或“否”")
+        return value == "是"
+    if col.kind == "tags":
+        tags = [t.strip() for t in _TAG_SPLIT.split(value) if t.strip()]
+        unknown = [t for t in tags if t not in col.choices]
+        if unknown:
+            raise cells.CellError(f"“{'、'.join(unknown)}”不是有效的{col.header}，应为：{'、'.join(col.choices)}")
+        return "、".join(dict.fromkeys(tags))
+    return value
+
+
+def parse_sheet(spec: SheetSpec, raw: RawSheet, issues: Issues) -> ParsedSheet:
+    by_header = spec.by_header
+    positions: list[tuple[int, Column]] = []
+    seen: set[str] = set()
+    for index, header in enumerate(raw.headers):
+        col = by_header.get(header)
+        if col is not None and header not in seen:
+            seen.add(header)
+            positions.append((index, col))
+    present = {col.field for _, col in positions}
+    rows: list[ParsedRow] = []
+    for number, row_cells in raw.rows:
+        row = ParsedRow(number=number, values={})
+        width = len(row_cells)
+        for index, col in positions:
+            cell = row_cells[index] if index < width else None
+            try:
+                value = _parse_cell(col, cell)
+            except cells.CellError as exc:
+                issues.error(spec.name, number, col.header, str(exc))
+                row.values[col.field] = None
+                row.bad.add(col.field)
+                continue
+            if value is None and col.required:
+                issues.error(spec.name, number, col.header, f"{col.header}为必填项，不能为空")
+                row.bad.add(col.field)
+            row.values[col.field] = value
+        rows.append(row)
+    return ParsedSheet(spec=spec, present=present, rows=rows)
+
+
+def _duplicates(
+    sheet: ParsedSheet,
+    key_fields: tuple[str, ...],
+    column: str,
+    describe: Callable[[tuple], str],
+    issues: Issues,
+) -> None:
+    first: dict[tuple, int] = {}
+    for row in sheet.rows:
+        if not row.ok(*key_fields):
+            continue
+        key = tuple(row.values[f] for f in key_fields)
+        if key in first:
+            issues.error(sheet.spec.name, row.number, column, f"{describe(key)}与第 {first[key]} 行重复")
+        else:
+            first[key] = row.number
+
+
+@dataclass
+class UnitIndex:
+    """Every unit code known to the import — stored, or named in the 机构 sheet (even on a bad row) —
+    with its kind and parent after the import, where these are known."""
+
+    known: set[str]
+    kind: dict[str, str]
+    parent: dict[str, str | None]
+
+    def is_division(self, code: str) -> bool | None:
+        kind = self.kind.get(code)
+        return None if kind is None else kind == UnitKind.INTERNAL_DIVISION
+
+
+def validate_units(sheet: ParsedSheet, stored: dict[str, StoredUnit], issues: Issues) -> UnitIndex:
+    name = sheet.spec.name
+    for row in sheet.rows:
+        code = row.values.get("code")
+        if code is not None and "code" not in row.bad and not _UNIT_CODE.match(code):
+            issues.error(name, row.number, "机构代码", f"机构代码“{code}”无效，应为 1–32 位字母、数字或“-”")
+            row.bad.add("code")
+        credit = row.values.get("credit_code")
+        if credit is not None:
+            problem = credit_code_error(credit)
+            if problem:
+                issues.error(name, row.number, "统一社会信用代码", problem)
+                row.bad.add("credit_code")
+        region = row.values.get("own_region")
+        if region is not None:
+            problem = region_code_error(region)
+            if problem:
+                issues.error(name, row.number, "区划代码", problem)
+                row.bad.add("own_region")
+            elif not region_code_known(region):
+                issues.warning(name, row.number, "区划代码", f"区划代码“{region}”不在 GB/T 2260 行政区划代码表中")
+        divisions = row.values.get("approved_divisions")
+        if divisions is not None and divisions < 0:
+            issues.error(name, row.number, "核定内设机构数", "核定内设机构数应为不小于 0 的整数")
+    _duplicates(sheet, ("code",), "机构代码", lambda k: f"机构代码“{k[0]}”", issues)
+
+    # The index: file rows override stored values; the first row of a repeated code wins.
+    known = set(stored)
+    kind = {code: unit.kind for code, unit in stored.items()}
+    parent = {code: unit.parent for code, unit in stored.items()}
+    file_rows: dict[str, ParsedRow] = {}
+    for row in sheet.rows:
+        code = row.values.get("code")
+        if code is None:
+            continue
+        known.add(code)
+        if code in file_rows:
+            continue
+        file_rows[code] = row
+        if row.ok("kind"):
+            kind[code] = row.values["kind"]
+        elif code not in stored:
+            kind.pop(code, None)
+        if "parent" in sheet.present and "parent" not in row.bad:
+            parent[code] = row.values.get("parent")
+    index = UnitIndex(known=known, kind=kind, parent=parent)
+
+    for code, row in file_rows.items():
+        if "code" in row.bad:
+            continue
+        unit_kind = row.values.get("kind") if row.ok("kind") else None
+        parent_code = parent.get(code)
+        has_parent = parent_code is not None
+        if "parent" in row.bad:
+            has_parent = True  # its own error is reported; do not cascade into 序列/区划代码
+        if has_parent and "parent" not in row.bad and parent_code is not None:
+            if parent_code not in known:
+                issues.error(name, row.number, "上级机构代码", f"上级机构“{parent_code}”不存在（文件中和已有数据中均没有）")
+            elif parent_code == code:
+                issues.error(name, row.number, "上级机构代码", "上级机构不能是机构本身")
+            elif index.is_division(parent_code):
+                issues.error(name, row.number, "上级机构代码", f"上级机构“{parent_code}”是内设机构，内设机构不能作为上级机构")
+            else:
+                cycle = _cycle_through(code, parent)
+                if cycle:
+                    issues.error(name, row.number, "上级机构代码", f"上级机构形成循环：{' → '.join(cycle)}")
+        if unit_kind == UnitKind.INTERNAL_DIVISION and not has_parent:
+            issues.error(name, row.number, "上级机构代码", "内设机构必须填写上级机构代码")
+        if not has_parent:
+            for fld, header in (("own_sequence", "序列"), ("own_region", "区划代码")):
+                if fld in row.bad:
+                    continue
+                if fld in sheet.present:
+                    missing = row.values.get(fld) is None
+                else:
+                    missing = code not in stored  # an absent column keeps the stored value
+                if missing:
+                    issues.error(name, row.number, header, f"没有上级机构时必须填写{header}")
+        if (
+            row.values.get("institution_class") is not None
+            and unit_kind is not None
+            and unit_kind != UnitKind.PUBLIC_INSTITUTION
+        ):
+            issues.error(name, row.number, "事业单位类别", f"只有事业单位可以填写事业单位类别（本机构类型为{unit_kind}）")
+        established, abolished = row.values.get("established"), row.values.get("abolished")
+        if established is not None and abolished is not None and abolished <= established:
+            issues.error(name, row.number, "撤销日期", f"撤销日期 {abolished} 应晚于成立日期 {established}")
+    return index
+
+
+def _cycle_through(code: str, parent: dict[str, str | None]) -> list[str] | None:
+    path = [code]
+    seen = {code}
+    current = parent.get(code)
+    while current is not None:
+        path.append(current)
+        if current == code:
+            return path
+        if current in seen:
+            return None  # a cycle further up, reported on its own rows
+        seen.add(current)
+        current = parent.get(current)
+    return None
+
+
+def _check_unit_reference(
+    sheet: ParsedSheet, row: ParsedRow, units: UnitIndex, issues: Issues, field_name: str = "unit"
+) -> None:
+    if not row.ok(field_name):
+        return
+    code = row.values[field_name]
+    column = sheet.spec.column(field_name).header
+    if code not in units.known:
+        issues.error(sheet.spec.name, row.number, column, f"机构“{code}”不存在（文件中和已有数据中均没有）")
+        row.bad.add(field_name)
+    elif units.is_division(code):
+        issues.error(sheet.spec.name, row.number, column, f"机构“{code}”是内设机构，内设机构不占用编制，请填写其所在机构")
+        row.bad.add(field_name)
+
+
+def validate_quotas(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    for row in sheet.rows:
+        _check_unit_reference(sheet, row, units, issues)
+    _duplicates(sheet, ("unit", "staffing_type"), "编制类型", lambda k: f"机构“{k[0]}”的{k[1]}", issues)
+
+
+def validate_positions(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    for row in sheet.rows:
+        _check_unit_reference(sheet, row, units, issues)
+    _duplicates(sheet, ("unit", "category"), "职数类别", lambda k: f"机构“{k[0]}”的{k[1]}职数", issues)
+
+
+def validate_loans(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    for row in sheet.rows:
+        _check_unit_reference(sheet, row, units, issues)
+        quantity = row.values.get("quantity")
+        if quantity is not None and "quantity" not in row.bad and quantity <= 0:
+            issues.error(sheet.spec.name, row.number, "数量", "数量应为大于 0 的整数")
+        if row.ok("start_date", "due_date") and row.values["due_date"] <= row.values["start_date"]:
+            issues.error(
+                sheet.spec.name,
+                row.number,
+                "回收日期",
+                f"回收日期 {row.values['due_date']} 应晚于使用日期 {row.values['start_date']}",
+            )
+    _duplicates(
+        sheet,
+        ("unit", "staffing_type", "start_date"),
+        "使用日期",
+        lambda k: f"机构“{k[0]}”{k[2]} 使用的{k[1]}周转编制",
+        issues,
+    )
+
+
+def validate_limits(sheet: ParsedSheet, issues: Issues) -> None:
+    for row in sheet.rows:
+        region = row.values.get("region")
+        if region is None or "region" in row.bad:
+            continue
+        problem = region_code_error(region)
+        if problem:
+            issues.error(sheet.spec.name, row.number, "区划代码", problem)
+            row.bad.add("region")
+        elif not region_code_known(region):
+            issues.warning(sheet.spec.name, row.number, "区划代码", f"区划代码“{region}”不在 GB/T 2260 行政区划代码表中")
+    _duplicates(sheet, ("region", "category"), "限额类别", lambda k: f"区划“{k[0]}”的{k[1]}限额", issues)
+
+
+def validate_people(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    name = sheet.spec.name
+    for row in sheet.rows:
+        values = row.values
+        if row.ok("id_number"):
+            number = values["id_number"]
+            if row.ok("gender") and id_number_gender(number) != values["gender"]:
+                issues.error(
+                    name, row.number, "性别", f"性别“{values['gender']}”与身份证号第17位不符（应为{id_number_gender(number)}）"
+                )
+            if row.ok("birth_date") and id_number_birth_date(number) != values["birth_date"]:
+                issues.error(
+                    name,
+                    row.number,
+                    "出生日期",
+                    f"出生日期 {values['birth_date']} 与身份证号中的出生日期 {id_number_birth_date(number)} 不符",
+                )
+        for fld in ("ethnicity", "political_status", "education", "degree"):
+            value = values.get(fld)
+            if value is not None:
+                header = sheet.spec.column(fld).header
+                warning = code_table_warning(header, value)
+                if warning:
+                    issues.warning(name, row.number, header, warning)
+        _check_unit_reference(sheet, row, units, issues)
+        division = values.get("internal_division")
+        if division is not None and "internal_division" not in row.bad:
+            if division not in units.known:
+                issues.error(name, row.number, "内设机构代码", f"内设机构“{division}”不存在（文件中和已有数据中均没有）")
+            elif units.is_division(division) is False:
+                issues.error(name, row.number, "内设机构代码", f"“{division}”不是内设机构")
+            elif row.ok("unit") and units.parent.get(division) != values["unit"] and units.is_division(division):
+                issues.error(
+                    name, row.number, "内设机构代码", f"内设机构“{division}”不属于机构“{values['unit']}”"
+                )
+        age = values.get("original_age")
+        if age is not None and "original_age" not in row.bad and age not in (50, 55, 60):
+            issues.error(name, row.number, "原退休年龄", f"原退休年龄“{age}”无效，应为 50、55 或 60")
+        on_staff = values.get("status") == PersonStatus.ON_STAFF
+        entry, left, written_off = values.get("entry_date"), values.get("left_date"), values.get("written_off_date")
+        if not on_staff and entry is not None and left is not None and left < entry:
+            issues.error(name, row.number, "离编日期", f"离编日期 {left} 早于进编日期 {entry}")
+        if not on_staff and left is not None and written_off is not None and written_off < left:
+            issues.error(name, row.number, "核销日期", f"核销日期 {written_off} 早于离编日期 {left}")
+    _duplicates(sheet, ("id_number",), "身份证号", lambda k: f"身份证号“{k[0]}”", issues)
+
+
+SHEET_ORDER = (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS, PEOPLE)

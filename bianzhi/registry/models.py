@@ -1,0 +1,307 @@
+"""The register (domain.md §2): divisions, units, quotas, positions, loans, limits, people, suspensions.
+
+Identity rows (``Unit``, ``Person``) carry the key and the facts that date themselves — a unit's
+成立日期/撤销日期, a person's 人员状态 with 进编日期/离编日期/核销日期 — exactly the fields domain.md §3
+uses to decide "active" and "on staff". Everything else is effective-dated (``Versioned``): a later
+import or an executed matter closes the current row and opens a new one, so every figure answers
+"as of day D" with a plain range test.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from bianzhi.core.dates import END
+from bianzhi.core.models import Versioned
+from bianzhi.registry.choices import (
+    Funding,
+    Gender,
+    InstitutionClass,
+    LimitCategory,
+    LoanStatus,
+    PersonCategory,
+    PersonStatus,
+    PositionCategory,
+    Rank,
+    Sequence,
+    StaffingType,
+    UnitKind,
+)
+
+
+class Division(models.Model):
+    """行政区划 (GB/T 2260)."""
+
+    code = models.CharField("区划代码", max_length=6, unique=True)
+    name = models.CharField("名称", max_length=100, blank=True)
+    parent = models.ForeignKey("self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+
+class Unit(models.Model):
+    """机构: identity and its own dates (active on D: established ≤ D or empty, abolished > D or empty)."""
+
+    code = models.CharField("机构代码", max_length=32, unique=True)
+    established = models.DateField("成立日期", null=True, blank=True)
+    abolished = models.DateField("撤销日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "机构"
+        verbose_name_plural = "机构"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(established__isnull=True) | Q(abolished__isnull=True) | Q(abolished__gt=F("established")),
+                name="unit_abolished_after_established",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @staticmethod
+    def active_on(day, prefix: str = "") -> Q:
+        """domain.md §3: established on or before D (or never dated) and not abolished on or before D."""
+        p = prefix
+        return (Q(**{f"{p}established__isnull": True}) | Q(**{f"{p}established__lte": day})) & (
+            Q(**{f"{p}abolished__isnull": True}) | Q(**{f"{p}abolished__gt": day})
+        )
+
+
+class UnitVersion(Versioned):
+    """The attributes of a unit (机构 sheet) over a period. ``sequence``/``region`` are resolved
+    (inherited from the nearest ancestor that states one); ``own_*`` keep what was given."""
+
+    unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="versions")
+    name = models.CharField("机构名称", max_length=200)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    parent = models.ForeignKey(
+        Unit, verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("机构类型", max_length=16, choices=UnitKind.choices)
+    own_sequence = models.CharField("序列（填报）", max_length=8, choices=Sequence.choices, blank=True)
+    sequence = models.CharField("序列", max_length=8, choices=Sequence.choices, blank=True)
+    rank = models.CharField("机构规格", max_length=8, choices=Rank.choices, blank=True)
+    institution_class = models.CharField("事业单位类别", max_length=8, choices=InstitutionClass.choices, blank=True)
+    civil_servant_managed = models.BooleanField("参公", default=False)
+    funding = models.CharField("经费形式", max_length=8, choices=Funding.choices, blank=True)
+    own_region = models.CharField("区划代码（填报）", max_length=6, blank=True)
+    region = models.CharField("区划代码", max_length=6, blank=True, db_index=True)
+    approved_divisions = models.PositiveIntegerField("核定内设机构数", null=True, blank=True)
+    priority_tags = models.CharField("重点领域", max_length=64, blank=True, help_text="以“、”分隔")
+
+    class Meta:
+        verbose_name = "机构信息（分期）"
+        verbose_name_plural = "机构信息（分期）"
+        ordering = ["unit__code", "valid_from"]
+        indexes = [models.Index(fields=["unit", "valid_to"]), models.Index(fields=["parent", "valid_to"])]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "valid_from"], name="unitversion_unique_start"),
+            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="unitversion_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.valid_from}—{'' if self.valid_to == END else self.valid_to}）"
+
+
+class StaffingQuota(Versioned):
+    """编制: the approved number of one staffing type of a unit."""
+
+    unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="staffing_quotas")
+    staffing_type = models.CharField("编制类型", max_length=8, choices=StaffingType.choices)
+    approved = models.PositiveIntegerField("核定数")
+
+    class Meta:
+        verbose_name = "核定编制"
+        verbose_name_plural = "核定编制"
+        ordering = ["unit__code", "staffing_type", "valid_from"]
+        indexes = [models.Index(fields=["unit", "staffing_type", "valid_to"])]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "staffing_type", "valid_from"], name="staffingquota_unique_start"),
+            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="staffingquota_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.staffing_type} {self.approved}"
+
+
+class PositionQuota(Versioned):
+    """职数: the approved number of leaders of one category of a unit."""
+
+    unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="position_quotas")
+    category = models.CharField("职数类别", max_length=8, choices=PositionCategory.choices)
+    approved = models.PositiveIntegerField("核定数")
+
+    class Meta:
+        verbose_name = "核定职数"
+        verbose_name_plural = "核定职数"
+        ordering = ["unit__code", "category", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "category", "valid_from"], name="positionquota_unique_start"),
+            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="positionquota_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.category} {self.approved}"
+
+
+class TurnoverLoan(Versioned):
+    """周转编制: quota lent from the district pool, due back on ``due_date`` (回收日期)."""
+
+    unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="turnover_loans")
+    staffing_type = models.CharField("编制类型", max_length=8, choices=StaffingType.choices)
+    start_date = models.DateField("使用日期")
+    quantity = models.PositiveIntegerField("数量")
+    due_date = models.DateField("回收日期")
+    status = models.CharField("状态", max_length=4, choices=LoanStatus.choices)
+
+    class Meta:
+        verbose_name = "周转编制"
+        verbose_name_plural = "周转编制"
+        ordering = ["unit__code", "staffing_type", "start_date", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "staffing_type", "start_date", "valid_from"], name="turnoverloan_unique_start"
+            ),
+            models.CheckConstraint(condition=Q(due_date__gt=F("start_date")), name="turnoverloan_due_after_start"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="turnoverloan_quantity_positive"),
+            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="turnoverloan_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.staffing_type} {self.quantity}（{self.start_date}—{self.due_date}）"
+
+
+class InstitutionLimit(Versioned):
+    """机构限额 of a division and category."""
+
+    region = models.CharField("区划代码", max_length=6)
+    category = models.CharField("限额类别", max_length=8, choices=LimitCategory.choices)
+    limit = models.PositiveIntegerField("限额数")
+
+    class Meta:
+        verbose_name = "机构限额"
+        verbose_name_plural = "机构限额"
+        ordering = ["region", "category", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "category", "valid_from"], name="institutionlimit_unique_start"),
+            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="institutionlimit_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.category} {self.limit}"
+
+
+class Person(models.Model):
+    """实有人员: identity (身份证号) and the dates that define "on staff" (domain.md §3)."""
+
+    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    status = models.CharField("人员状态", max_length=4, choices=PersonStatus.choices)
+    entry_date = models.DateField("进编日期", null=True, blank=True)
+    left_date = models.DateField("离编日期", null=True, blank=True)
+    written_off_date = models.DateField("核销日期", null=True, blank=True)
+    write_off_deadline = models.DateField(
+        "核销期限", null=True, blank=True, help_text="离编日期后第10个工作日（domain.md §4 late_write_off）"
+    )
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["id_number"]
+        indexes = [models.Index(fields=["status", "left_date"])]
+
+    def __str__(self) -> str:
+        return self.id_number
+
+    @staticmethod
+    def on_staff_on(day, prefix: str = "") -> Q:
+        """domain.md §3: 进编日期 empty or ≤ D, and 在编 or left later than D."""
+        p = prefix
+        entered = Q(**{f"{p}entry_date__isnull": True}) | Q(**{f"{p}entry_date__lte": day})
+        staying = Q(**{f"{p}status": PersonStatus.ON_STAFF}) | Q(**{f"{p}left_date__gt": day})
+        return entered & staying
+
+
+class PersonVersion(Versioned):
+    """A person's attributes (人员 sheet) over a period: unit, staffing type, position, category…"""
+
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="versions")
+    name = models.CharField("姓名", max_length=64)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    ethnicity = models.CharField("民族", max_length=32, blank=True)
+    political_status = models.CharField("政治面貌", max_length=32, blank=True)
+    education = models.CharField("学历", max_length=32, blank=True)
+    degree = models.CharField("学位", max_length=32, blank=True)
+    title = models.CharField("职称", max_length=64, blank=True)
+    category = models.CharField("人员类别", max_length=8, choices=PersonCategory.choices)
+    unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="people")
+    internal_division = models.ForeignKey(
+        Unit, verbose_name="内设机构", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    staffing_type = models.CharField("编制类型", max_length=8, choices=StaffingType.choices)
+    post = models.CharField("职务", max_length=100, blank=True)
+    position_category = models.CharField("职数类别", max_length=8, choices=PositionCategory.choices, blank=True)
+    original_age = models.PositiveSmallIntegerField("原退休年龄", null=True, blank=True)
+    retirement_month = models.DateField("法定退休月份", help_text="该月1日；按 2025 年改革规则计算（domain.md §5）")
+
+    class Meta:
+        verbose_name = "人员信息（分期）"
+        verbose_name_plural = "人员信息（分期）"
+        ordering = ["person__id_number", "valid_from"]
+        indexes = [
+            models.Index(fields=["unit", "staffing_type", "valid_to"]),
+            models.Index(fields=["person", "valid_to"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "valid_from"], name="personversion_unique_start"),
+            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="personversion_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.unit_id}"
+
+
+class Suspension(models.Model):
+    """暂缓审批: a unit's staffing-use and position-use approvals are blocked until lifted (domain.md §9).
+
+    A fact about the unit, so it lives here; supervision and analysis start it through
+    ``registry.services.suspension_start`` and approvals honours it.
+    """
+
+    unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="suspensions")
+    reason = models.CharField("原因", max_length=200)
+    source = models.CharField("来源", max_length=32, blank=True, help_text="如 三色管理、问题整改")
+    started_on = models.DateField("开始日期")
+    planned_end = models.DateField("计划结束日期", null=True, blank=True)
+    lifted_on = models.DateField("解除日期", null=True, blank=True)
+    lift_reason = models.CharField("解除原因", max_length=200, blank=True)
+    change_set = models.ForeignKey(
+        "core.ChangeSet", verbose_name="变更批次", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "暂缓审批"
+        verbose_name_plural = "暂缓审批"
+        ordering = ["-started_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lifted_on__isnull=True) | Q(lifted_on__gte=F("started_on")),
+                name="suspension_lifted_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.reason}"
+
+    @staticmethod
+    def in_force_on(day) -> Q:
+        return Q(started_on__lte=day) & (Q(lifted_on__isnull=True) | Q(lifted_on__gt=day))

@@ -1,0 +1,194 @@
+"""混编混岗、超龄未退、周转编制逾期、离编未核销、空编闲置 (domain.md §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q
+
+from bianzhi.core.dates import format_month, month_start
+from bianzhi.registry import selectors
+from bianzhi.registry.choices import LoanStatus, PersonStatus, StaffingType, UnitKind
+from bianzhi.registry.models import PersonVersion, TurnoverLoan, Unit
+from bianzhi.supervision.rulebook import Alert, Rule, register
+
+
+def _with_unit_as_of(qs, day: dt.date, **conditions: Any):
+    """Join each person version to its unit's attributes as of D. The conditions on the unit's
+    version must sit in the same ``filter()`` call, or Django joins the versions table twice."""
+    return qs.filter(unit__versions__valid_from__lte=day, unit__versions__valid_to__gt=day, **conditions)
+
+
+@register
+class MixedStaffing(Rule):
+    id = "mixed_staffing"
+    name = "混编混岗"
+    description = "负面清单：不得混编混岗。事业单位的在编人员占用事业编制以外的编制，或其他机构的在编人员占用事业编制。"
+    severity = "中"
+    order = 4
+
+    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+        other_kinds = [kind for kind in UnitKind.values if kind != UnitKind.PUBLIC_INSTITUTION]
+        columns = ("unit__code", "person__id_number", "staffing_type", "unit__versions__kind", "name")
+        on_staff = selectors.people_on_staff(day)
+        institution_other_type = (
+            _with_unit_as_of(on_staff, day, unit__versions__kind=UnitKind.PUBLIC_INSTITUTION)
+            .exclude(staffing_type=StaffingType.INSTITUTIONAL)
+            .values_list(*columns)
+        )
+        organ_institutional_type = _with_unit_as_of(
+            on_staff, day, unit__versions__kind__in=other_kinds, staffing_type=StaffingType.INSTITUTIONAL
+        ).values_list(*columns)
+        rows = [*institution_other_type, *organ_institutional_type]
+        return [
+            {
+                "unit": unit,
+                "person": person,
+                "staffing_type": staffing_type,
+                "message": f"{name}（{person}）在{kind}“{unit}”占用{staffing_type}，属混编混岗",
+            }
+            for unit, person, staffing_type, kind, name in rows
+        ]
+
+
+@register
+class OverRetirementAge(Rule):
+    id = "over_retirement_age"
+    name = "超龄未退"
+    description = "负面清单：达到法定退休年龄应按时办理退休、及时下编。在编人员的法定退休月份（2025 年渐进式延迟退休改革后）早于监测日期所在月份。"
+    severity = "中"
+    order = 5
+
+    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+        rows = (
+            selectors.people_on_staff(day)
+            .filter(retirement_month__lt=month_start(day))
+            .values_list("unit__code", "person__id_number", "retirement_month", "name")
+        )
+        return [
+            {
+                "unit": unit,
+                "person": person,
+                "retirement_month": format_month(month),
+                "message": f"{name}（{person}）法定退休月份为 {format_month(month)}，仍在编",
+            }
+            for unit, person, month, name in rows
+        ]
+
+
+@register
+class OverdueTurnover(Rule):
+    id = "overdue_turnover"
+    name = "周转编制逾期未收回"
+    description = "负面清单：周转编制应按期收回。状态为使用中的周转编制已过回收日期。"
+    severity = "中"
+    order = 6
+
+    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+        rows = TurnoverLoan.objects.filter(
+            TurnoverLoan.as_of(day), Unit.active_on(day, prefix="unit__"), status=LoanStatus.IN_USE, due_date__lt=day
+        ).values_list("unit__code", "staffing_type", "quantity", "due_date")
+        return [
+            {
+                "unit": unit,
+                "staffing_type": staffing_type,
+                "count": quantity,
+                "due": due.isoformat(),
+                "message": f"机构 {unit} 的 {quantity} 名{staffing_type}周转编制应于 {due} 收回，已逾期",
+            }
+            for unit, staffing_type, quantity, due in rows
+        ]
+
+
+@register
+class LateWriteOff(Rule):
+    id = "late_write_off"
+    name = "离编未及时核销"
+    description = "负面清单：人员离编后应及时核销编制。离编（非在编且有离编日期）后第 10 个工作日（按国家法定节假日和调休安排）仍未核销。"
+    severity = "中"
+    order = 7
+
+    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+        rows = (
+            PersonVersion.objects.filter(
+                PersonVersion.as_of(day),
+                Unit.active_on(day, prefix="unit__"),
+                ~Q(person__status=PersonStatus.ON_STAFF),
+                person__left_date__isnull=False,
+                person__write_off_deadline__lt=day,
+            )
+            .filter(Q(person__written_off_date__isnull=True) | Q(person__written_off_date__gt=day))
+            .values_list("unit__code", "person__id_number", "person__left_date", "person__write_off_deadline", "name")
+        )
+        return [
+            {
+                "unit": unit,
+                "person": person,
+                "left": left.isoformat(),
+                "deadline": deadline.isoformat(),
+                "message": f"{name}（{person}）{left} 离编，应于 {deadline} 前核销编制，尚未核销",
+            }
+            for unit, person, left, deadline, name in rows
+        ]
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@register
+class VacancyIdle(Rule):
+    id = "vacancy_idle"
+    name = "空编闲置"
+    description = "负面清单：编制资源应盘活使用，防止“沉睡编制”。某机构某类编制空编率达到阈值（默认 20%），且近一年内既无用编审批、也无该类编制人员进编。"
+    severity = "低"
+    order = 8
+    default_params = {"vacancy_rate": 0.2, "window_days": None}
+
+    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+        threshold = float(params.get("vacancy_rate", 0.2))
+        window_start = (
+            day - dt.timedelta(days=int(params["window_days"])) if params.get("window_days") else _year_before(day)
+        )
+        codes = dict(selectors.unit_versions_as_of(day).values_list("unit_id", "unit__code"))
+        approved = selectors.approved_by_unit_type(day)
+        actual = selectors.actual_by_unit_type(day)
+        used = set(
+            PersonVersion.objects.filter(
+                PersonVersion.as_of(day), person__entry_date__gt=window_start, person__entry_date__lte=day
+            ).values_list("unit_id", "staffing_type")
+        )
+        used |= _staffing_use_in_window(window_start, day)
+        alerts = []
+        for (unit_id, staffing_type), total in approved.items():
+            if total <= 0 or unit_id not in codes or (unit_id, staffing_type) in used:
+                continue
+            vacancy = max(0, total - actual.get((unit_id, staffing_type), 0))
+            if vacancy / total >= threshold:
+                alerts.append(
+                    {
+                        "unit": codes[unit_id],
+                        "staffing_type": staffing_type,
+                        "vacancy": vacancy,
+                        "approved": total,
+                        "message": (
+                            f"机构 {codes[unit_id]} {staffing_type}空编 {vacancy} 名（空编率 {vacancy / total:.0%}），"
+                            f"{window_start} 之后一年内未使用"
+                        ),
+                    }
+                )
+        return alerts
+
+
+def _staffing_use_in_window(start: dt.date, end: dt.date) -> set[tuple[int, str]]:
+    """(unit, staffing type) pairs with a staffing-use approval in the window.
+
+    Staffing-use approvals (用编审批) arrive with the approvals app; until then there are none,
+    and only 进编日期 counts as use.
+    """
+    return set()
+

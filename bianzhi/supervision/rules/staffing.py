@@ -1,0 +1,115 @@
+"""超编、超职数、超限额 — the quota rules of the negative list (domain.md §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bianzhi.registry import selectors
+from bianzhi.registry.choices import LIMIT_KINDS, UnitKind
+from bianzhi.supervision.rulebook import Alert, Rule, register
+
+
+def _unit_codes(day: dt.date) -> dict[int, str]:
+    return dict(selectors.unit_versions_as_of(day).values_list("unit_id", "unit__code"))
+
+
+@register
+class OverStaffing(Rule):
+    id = "over_staffing"
+    name = "超编"
+    description = "负面清单：不得超编制配备人员（超编不配）。实有人员数大于核定编制数（含使用中的周转编制），按机构和编制类型分别判断，不同编制类型不得相互抵顶。"
+    severity = "高"
+    order = 1
+
+    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+        codes = _unit_codes(day)
+        approved = selectors.approved_by_unit_type(day)
+        alerts = []
+        for (unit_id, staffing_type), actual in selectors.actual_by_unit_type(day).items():
+            limit = approved.get((unit_id, staffing_type), 0)
+            if actual > limit and unit_id in codes:
+                alerts.append(
+                    {
+                        "unit": codes[unit_id],
+                        "staffing_type": staffing_type,
+                        "approved": limit,
+                        "actual": actual,
+                        "excess": actual - limit,
+                        "message": f"机构 {codes[unit_id]} {staffing_type}超编 {actual - limit} 名：核定 {limit}，实有 {actual}",
+                    }
+                )
+        return alerts
+
+
+@register
+class OverPositions(Rule):
+    id = "over_positions"
+    name = "超职数"
+    description = "负面清单：不得超职数配备领导干部。占用某类领导职数的在编人员数大于核定职数（未核定的职数按 0 计）。"
+    severity = "高"
+    order = 2
+
+    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+        codes = _unit_codes(day)
+        approved = selectors.positions_by_unit_category(day)
+        alerts = []
+        for (unit_id, category), actual in selectors.leaders_by_unit_category(day).items():
+            limit = approved.get((unit_id, category), 0)
+            if actual > limit and unit_id in codes:
+                alerts.append(
+                    {
+                        "unit": codes[unit_id],
+                        "position_category": category,
+                        "approved": limit,
+                        "actual": actual,
+                        "excess": actual - limit,
+                        "message": f"机构 {codes[unit_id]} {category}超职数 {actual - limit} 名：核定 {limit}，实有 {actual}",
+                    }
+                )
+        return alerts
+
+
+@register
+class OverLimit(Rule):
+    id = "over_limit"
+    name = "超限额"
+    description = "负面清单：不得突破机构限额设置机构。区划内在设的党政机构（党委工作机关、政府工作部门）或事业单位数超过限额；或机构的在设内设机构数超过核定内设机构数。"
+    severity = "高"
+    order = 3
+
+    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+        alerts = []
+        counts = selectors.active_units_by_region_kind(day)
+        for (region, category), limit in selectors.limits_as_of(day).items():
+            actual = sum(counts.get((region, kind), 0) for kind in LIMIT_KINDS[category])
+            if actual > limit:
+                alerts.append(
+                    {
+                        "region": region,
+                        "category": category,
+                        "limit": limit,
+                        "actual": actual,
+                        "message": f"区划 {region} {category}超限额：限额 {limit}，在设 {actual}",
+                    }
+                )
+        divisions = selectors.active_divisions_by_parent(day)
+        approved = (
+            selectors.unit_versions_as_of(day)
+            .exclude(kind=UnitKind.INTERNAL_DIVISION)
+            .filter(approved_divisions__isnull=False)
+            .values_list("unit_id", "unit__code", "approved_divisions")
+        )
+        for unit_id, code, limit in approved:
+            actual = divisions.get(unit_id, 0)
+            if actual > limit:
+                alerts.append(
+                    {
+                        "unit": code,
+                        "category": "内设机构",
+                        "limit": limit,
+                        "actual": actual,
+                        "message": f"机构 {code} 内设机构超限额：核定 {limit} 个，在设 {actual} 个",
+                    }
+                )
+        return alerts
