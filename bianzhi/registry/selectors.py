@@ -83,10 +83,7 @@ def approved_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -
 def actual_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
     """actual(u, t) = people on staff on D in u with staffing type t."""
     rows = (
-        people_on_staff(day)
-        .filter(_units_filter(unit_ids))
-        .values("unit_id", "staffing_type")
-        .annotate(n=Count("id"))
+        people_on_staff(day).filter(_units_filter(unit_ids)).values("unit_id", "staffing_type").annotate(n=Count("id"))
     )
     return {(r["unit_id"], r["staffing_type"]): r["n"] for r in rows}
 
@@ -180,7 +177,9 @@ def unit_figures(day: dt.date) -> dict[int, UnitFigures]:
             region=r["region"],
             parent_id=r["parent_id"],
         )
-        for r in unit_versions_as_of(day).values("unit_id", "unit__code", "name", "kind", "sequence", "region", "parent_id")
+        for r in unit_versions_as_of(day).values(
+            "unit_id", "unit__code", "name", "kind", "sequence", "region", "parent_id"
+        )
     }
     approved = approved_by_unit_type(day)
     actual = actual_by_unit_type(day)

@@ -201,7 +201,12 @@ def suspension_start(
     """暂缓审批 (domain.md §9): block a unit's staffing-use and position-use approvals from ``started_on``."""
     with change_context(source="service", user=user, reason=reason) as change_set:
         suspension = Suspension.objects.create(
-            unit=unit, reason=reason, source=source, started_on=started_on, planned_end=planned_end, change_set=change_set
+            unit=unit,
+            reason=reason,
+            source=source,
+            started_on=started_on,
+            planned_end=planned_end,
+            change_set=change_set,
         )
         record_change(
             entity="暂缓审批",

@@ -6,9 +6,9 @@ from django.db import models
 
 
 class Severity(models.TextChoices):
-    HIGH = "高"
-    MEDIUM = "中"
-    LOW = "低"
+    HIGH = "高", "高"
+    MEDIUM = "中", "中"
+    LOW = "低", "低"
 
 
 class RuleSetting(models.Model):

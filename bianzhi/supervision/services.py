@@ -8,8 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from bianzhi.supervision.models import Alert, MonitoringRun
-from bianzhi.supervision.rulebook import effective_rules
+from bianzhi.core.changelog import change_context, record_change
+from bianzhi.supervision.models import Alert, MonitoringRun, RuleSetting, Severity
+from bianzhi.supervision.rulebook import effective_rules, get_rule
 
 _FINGERPRINT_KEYS = ("unit", "region", "person", "staffing_type", "position_category", "category", "due")
 
@@ -25,7 +26,14 @@ def alerts_evaluate(*, as_of: dt.date) -> list[dict[str, Any]]:
         for found in rule().evaluate(as_of, effective.params):
             message = found.pop("message")
             alert = {"rule": rule.id, "severity": effective.severity, "message": message, **found}
-            sort_key = (rule.order, alert.get("unit") or alert.get("region") or "", alert.get("person", ""))
+            # interchange.md §2: rule order, unit (or region), person; then the remaining keys so
+            # that ties (one unit, two staffing types) come out the same on every engine.
+            sort_key = (
+                rule.order,
+                alert.get("unit") or alert.get("region") or "",
+                alert.get("person", ""),
+                *(str(alert.get(k, "")) for k in _FINGERPRINT_KEYS[3:]),
+            )
             alerts.append((sort_key, alert))
     alerts.sort(key=lambda pair: pair[0])
     return [alert for _, alert in alerts]
@@ -62,3 +70,38 @@ def monitoring_run(*, as_of: dt.date) -> tuple[MonitoringRun, list[dict[str, Any
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at"])
     return run, alerts
+
+
+def rule_setting_update(
+    *,
+    rule: str,
+    enabled: bool,
+    severity: str = "",
+    params: dict[str, Any] | None = None,
+    user: Any = None,
+    origin: str = "",
+):
+    """Switch a rule on or off, override its severity or parameters; the change is logged (domain.md §4)."""
+    try:
+        definition = get_rule(rule)
+    except KeyError as exc:
+        raise ValueError(f"没有编号为“{rule}”的监测规则") from exc
+    if severity and severity not in Severity.values:
+        raise ValueError(f"严重程度“{severity}”无效，应为 高、中 或 低")
+    unknown = set(params or {}) - set(definition.default_params)
+    if unknown:
+        raise ValueError(f"规则 {rule} 没有参数：{'、'.join(sorted(unknown))}")
+    with change_context(source="web" if user is not None else "service", user=user, origin=origin):
+        setting = RuleSetting.objects.select_for_update().filter(rule=rule).first()
+        before = {"启用": setting.enabled, "严重程度": setting.severity, "参数": setting.params} if setting else None
+        if setting is None:
+            setting = RuleSetting(rule=rule)
+        setting.enabled, setting.severity, setting.params = enabled, severity, dict(params or {})
+        setting.save()
+        record_change(
+            entity="监测规则",
+            key=rule,
+            before=before,
+            after={"启用": enabled, "严重程度": severity, "参数": setting.params},
+        )
+    return setting

@@ -164,7 +164,14 @@ def test_position_rules(workbook):
 
 def test_loan_rules(workbook):
     def loan(**extra):
-        base = {"机构代码": "A", "编制类型": "行政编制", "数量": 1, "使用日期": "2025-01-01", "回收日期": "2026-01-01", "状态": "使用中"}
+        base = {
+            "机构代码": "A",
+            "编制类型": "行政编制",
+            "数量": 1,
+            "使用日期": "2025-01-01",
+            "回收日期": "2026-01-01",
+            "状态": "使用中",
+        }
         return {**base, **extra}
 
     loans = [
@@ -359,10 +366,20 @@ def test_reimport_is_idempotent(workbook):
         "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 4}],
         "职数": [{"机构代码": "A", "职数类别": "正职", "核定数": 1}],
         "周转编制": [
-            {"机构代码": "A", "编制类型": "行政编制", "数量": 1, "使用日期": "2025-01-01", "回收日期": "2026-01-01", "状态": "使用中"}
+            {
+                "机构代码": "A",
+                "编制类型": "行政编制",
+                "数量": 1,
+                "使用日期": "2025-01-01",
+                "回收日期": "2026-01-01",
+                "状态": "使用中",
+            }
         ],
         "限额": [{"区划代码": "330602", "限额类别": "党政机构", "限额数": 30}],
-        "人员": [person_row("A", 内设机构代码="A-1", 职数类别="正职"), person_row("A", status="退休", 离编日期="2020-01-01")],
+        "人员": [
+            person_row("A", 内设机构代码="A-1", 职数类别="正职"),
+            person_row("A", status="退休", 离编日期="2020-01-01"),
+        ],
     }
     path = workbook(sheets)
     first = workbook_import(path=path)
@@ -456,7 +473,10 @@ def test_person_moves_unit_from_the_effective_day(load):
 
 def test_backdating_before_the_current_value_is_refused(load, workbook):
     load({"机构": [unit_row("A")], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 4}]})
-    load({"机构": [unit_row("A")], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 5}]}, effective=dt.date(2026, 5, 1))
+    load(
+        {"机构": [unit_row("A")], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 5}]},
+        effective=dt.date(2026, 5, 1),
+    )
     result = workbook_import(
         path=workbook({"机构": [unit_row("A")], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 6}]}),
         effective=dt.date(2026, 4, 1),

@@ -257,7 +257,9 @@ def test_over_retirement_age_respects_original_age_override(load):
 
 
 def test_retired_person_is_not_over_age(load):
-    p = person_row("A", birth=dt.date(1960, 1, 1), status="退休", 离编日期=dt.date(2020, 1, 1), 核销日期=dt.date(2020, 1, 2))
+    p = person_row(
+        "A", birth=dt.date(1960, 1, 1), status="退休", 离编日期=dt.date(2020, 1, 1), 核销日期=dt.date(2020, 1, 2)
+    )
     load({"机构": [unit_row("A")], "人员": [p]})
     assert alerts("over_retirement_age") == []
 
@@ -284,9 +286,9 @@ def test_overdue_turnover(load, status, expected):
         }
     )
     found = alerts("overdue_turnover")
-    assert [strip(a) for a in found] == [
-        {"unit": "A", "staffing_type": "行政编制", "count": 2, "due": "2026-03-31"}
-    ][:expected]
+    assert [strip(a) for a in found] == [{"unit": "A", "staffing_type": "行政编制", "count": 2, "due": "2026-03-31"}][
+        :expected
+    ]
     assert alerts("overdue_turnover", dt.date(2026, 3, 31)) == []
 
 
@@ -318,7 +320,9 @@ def test_late_write_off_ignores_people_on_staff(load):
 
 
 def idle_case(load, latest_entry: dt.date):
-    people = [person_row("S", staffing="事业编制", category="事业管理人员", 进编日期=dt.date(2015, 1, 1)) for _ in range(7)]
+    people = [
+        person_row("S", staffing="事业编制", category="事业管理人员", 进编日期=dt.date(2015, 1, 1)) for _ in range(7)
+    ]
     people.append(person_row("S", staffing="事业编制", category="事业管理人员", 进编日期=latest_entry))
     load(
         {
@@ -348,7 +352,9 @@ def test_vacancy_idle_threshold_is_configurable(load):
 
 
 def test_vacancy_idle_silent_below_the_threshold(load):
-    people = [person_row("S", staffing="事业编制", category="事业管理人员", 进编日期=dt.date(2015, 1, 1)) for _ in range(9)]
+    people = [
+        person_row("S", staffing="事业编制", category="事业管理人员", 进编日期=dt.date(2015, 1, 1)) for _ in range(9)
+    ]
     load(
         {
             "机构": [unit_row("S", "事业单位")],

@@ -242,7 +242,10 @@ def plan_units(sheet: ParsedSheet, stored: dict[str, dict[str, Any]], issues: Is
         if record["established"] and record["abolished"] and record["abolished"] <= record["established"]:
             if code in rows:
                 issues.error(
-                    "机构", rows[code], "撤销日期", f"撤销日期 {record['abolished']} 应晚于成立日期 {record['established']}"
+                    "机构",
+                    rows[code],
+                    "撤销日期",
+                    f"撤销日期 {record['abolished']} 应晚于成立日期 {record['established']}",
                 )
         previous = stored.get(code)
         if previous is None:
@@ -310,7 +313,9 @@ class SimpleTable:
 
 QUOTA_TABLE = SimpleTable("编制", StaffingQuota, ("unit", "staffing_type"), ("approved",))
 POSITION_TABLE = SimpleTable("职数", PositionQuota, ("unit", "category"), ("approved",))
-LOAN_TABLE = SimpleTable("周转编制", TurnoverLoan, ("unit", "staffing_type", "start_date"), ("quantity", "due_date", "status"))
+LOAN_TABLE = SimpleTable(
+    "周转编制", TurnoverLoan, ("unit", "staffing_type", "start_date"), ("quantity", "due_date", "status")
+)
 LIMIT_TABLE = SimpleTable("限额", InstitutionLimit, ("region", "category"), ("limit",), unit_keyed=False)
 
 
@@ -360,7 +365,9 @@ def derive_person(record: dict[str, Any]) -> dict[str, Any]:
         original_age=record["original_age"],
     )
     left = record["left_date"]
-    record["write_off_deadline"] = write_off_deadline(left) if left and record["status"] != PersonStatus.ON_STAFF else None
+    record["write_off_deadline"] = (
+        write_off_deadline(left) if left and record["status"] != PersonStatus.ON_STAFF else None
+    )
     return record
 
 

@@ -63,7 +63,9 @@ def read_sources(path: Path) -> dict[str, RawSheet]:
     if path.is_dir():
         return _read_csv_folder(path)
     suffix = path.suffix.lower()
-    if suffix == ".zip" or (suffix not in {".xlsx", ".xlsm"} and zipfile.is_zipfile(path) and not _looks_like_xlsx(path)):
+    if suffix == ".zip" or (
+        suffix not in {".xlsx", ".xlsm"} and zipfile.is_zipfile(path) and not _looks_like_xlsx(path)
+    ):
         return _read_zip(path)
     if suffix == ".csv":
         name = normalise_header(path.stem)

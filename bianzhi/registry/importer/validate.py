@@ -232,11 +232,15 @@ def validate_units(sheet: ParsedSheet, stored: dict[str, StoredUnit], issues: Is
             has_parent = True  # its own error is reported; do not cascade into 序列/区划代码
         if has_parent and "parent" not in row.bad and parent_code is not None:
             if parent_code not in known:
-                issues.error(name, row.number, "上级机构代码", f"上级机构“{parent_code}”不存在（文件中和已有数据中均没有）")
+                issues.error(
+                    name, row.number, "上级机构代码", f"上级机构“{parent_code}”不存在（文件中和已有数据中均没有）"
+                )
             elif parent_code == code:
                 issues.error(name, row.number, "上级机构代码", "上级机构不能是机构本身")
             elif index.is_division(parent_code):
-                issues.error(name, row.number, "上级机构代码", f"上级机构“{parent_code}”是内设机构，内设机构不能作为上级机构")
+                issues.error(
+                    name, row.number, "上级机构代码", f"上级机构“{parent_code}”是内设机构，内设机构不能作为上级机构"
+                )
             else:
                 cycle = _cycle_through(code, parent)
                 if cycle:
@@ -258,7 +262,9 @@ def validate_units(sheet: ParsedSheet, stored: dict[str, StoredUnit], issues: Is
             and unit_kind is not None
             and unit_kind != UnitKind.PUBLIC_INSTITUTION
         ):
-            issues.error(name, row.number, "事业单位类别", f"只有事业单位可以填写事业单位类别（本机构类型为{unit_kind}）")
+            issues.error(
+                name, row.number, "事业单位类别", f"只有事业单位可以填写事业单位类别（本机构类型为{unit_kind}）"
+            )
         established, abolished = row.values.get("established"), row.values.get("abolished")
         if established is not None and abolished is not None and abolished <= established:
             issues.error(name, row.number, "撤销日期", f"撤销日期 {abolished} 应晚于成立日期 {established}")
@@ -291,7 +297,9 @@ def _check_unit_reference(
         issues.error(sheet.spec.name, row.number, column, f"机构“{code}”不存在（文件中和已有数据中均没有）")
         row.bad.add(field_name)
     elif units.is_division(code):
-        issues.error(sheet.spec.name, row.number, column, f"机构“{code}”是内设机构，内设机构不占用编制，请填写其所在机构")
+        issues.error(
+            sheet.spec.name, row.number, column, f"机构“{code}”是内设机构，内设机构不占用编制，请填写其所在机构"
+        )
         row.bad.add(field_name)
 
 
@@ -339,7 +347,9 @@ def validate_limits(sheet: ParsedSheet, issues: Issues) -> None:
             issues.error(sheet.spec.name, row.number, "区划代码", problem)
             row.bad.add("region")
         elif not region_code_known(region):
-            issues.warning(sheet.spec.name, row.number, "区划代码", f"区划代码“{region}”不在 GB/T 2260 行政区划代码表中")
+            issues.warning(
+                sheet.spec.name, row.number, "区划代码", f"区划代码“{region}”不在 GB/T 2260 行政区划代码表中"
+            )
     _duplicates(sheet, ("region", "category"), "限额类别", lambda k: f"区划“{k[0]}”的{k[1]}限额", issues)
 
 
@@ -351,7 +361,10 @@ def validate_people(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> Non
             number = values["id_number"]
             if row.ok("gender") and id_number_gender(number) != values["gender"]:
                 issues.error(
-                    name, row.number, "性别", f"性别“{values['gender']}”与身份证号第17位不符（应为{id_number_gender(number)}）"
+                    name,
+                    row.number,
+                    "性别",
+                    f"性别“{values['gender']}”与身份证号第17位不符（应为{id_number_gender(number)}）",
                 )
             if row.ok("birth_date") and id_number_birth_date(number) != values["birth_date"]:
                 issues.error(
@@ -371,13 +384,13 @@ def validate_people(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> Non
         division = values.get("internal_division")
         if division is not None and "internal_division" not in row.bad:
             if division not in units.known:
-                issues.error(name, row.number, "内设机构代码", f"内设机构“{division}”不存在（文件中和已有数据中均没有）")
+                issues.error(
+                    name, row.number, "内设机构代码", f"内设机构“{division}”不存在（文件中和已有数据中均没有）"
+                )
             elif units.is_division(division) is False:
                 issues.error(name, row.number, "内设机构代码", f"“{division}”不是内设机构")
             elif row.ok("unit") and units.parent.get(division) != values["unit"] and units.is_division(division):
-                issues.error(
-                    name, row.number, "内设机构代码", f"内设机构“{division}”不属于机构“{values['unit']}”"
-                )
+                issues.error(name, row.number, "内设机构代码", f"内设机构“{division}”不属于机构“{values['unit']}”")
         age = values.get("original_age")
         if age is not None and "original_age" not in row.bad and age not in (50, 55, 60):
             issues.error(name, row.number, "原退休年龄", f"原退休年龄“{age}”无效，应为 50、55 或 60")

@@ -163,7 +163,9 @@ def write_simple(table: SimpleTable, plan: SheetPlan, effective: dt.date) -> Non
 
 def write_people(plan: SheetPlan, effective: dt.date) -> None:
     identity = [f for f in PERSON_IDENTITY]
-    new_people = [Person(id_number=item.key[0], **{f: item.after[f] for f in identity}) for item in plan.items if item.is_new]
+    new_people = [
+        Person(id_number=item.key[0], **{f: item.after[f] for f in identity}) for item in plan.items if item.is_new
+    ]
     Person.objects.bulk_create(new_people, batch_size=BATCH)
     updates = [
         Person(pk=item.identity_id, **{f: item.after[f] for f in identity})

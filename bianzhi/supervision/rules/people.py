@@ -191,4 +191,3 @@ def _staffing_use_in_window(start: dt.date, end: dt.date) -> set[tuple[int, str]
     and only 进编日期 counts as use.
     """
     return set()
-
