@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -130,6 +130,20 @@ def active_divisions_by_parent(day: dt.date) -> dict[int, int]:
     return {r["parent_id"]: r["n"] for r in rows}
 
 
+#: Providers of staffing reserved by approved staffing-use slips not yet filled (在途), keyed
+#: (unit id, staffing type). The approvals app registers one; the register itself reserves nothing.
+ReservationProvider = Callable[[dt.date, Iterable[int] | None], dict[tuple[int, str], int]]
+RESERVATION_PROVIDERS: list[ReservationProvider] = []
+
+
+def reserved_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
+    reserved: dict[tuple[int, str], int] = defaultdict(int)
+    for provider in RESERVATION_PROVIDERS:
+        for key, value in provider(day, unit_ids).items():
+            reserved[key] += value
+    return dict(reserved)
+
+
 # ---------------------------------------------------------------- figures and roll-ups
 
 
@@ -141,6 +155,12 @@ class StaffingFigures:
     actual: int = 0
     vacancy: int = 0  # summed per unit, so an over-staffed unit never hides another's vacancy
     over: int = 0  # summed per-unit excess
+    reserved: int = 0  # held by approved staffing-use slips not yet filled (在途)
+
+    @property
+    def usable(self) -> int:
+        """approved − actual − reserved (domain.md §3); negative when over-staffed."""
+        return self.approved - self.actual - self.reserved
 
     @property
     def vacancy_rate(self) -> float:
@@ -151,6 +171,7 @@ class StaffingFigures:
         self.actual += other.actual
         self.vacancy += other.vacancy
         self.over += other.over
+        self.reserved += other.reserved
 
 
 @dataclass
@@ -183,12 +204,16 @@ def unit_figures(day: dt.date) -> dict[int, UnitFigures]:
     }
     approved = approved_by_unit_type(day)
     actual = actual_by_unit_type(day)
-    for unit_id, staffing_type in set(approved) | set(actual):
+    reserved = reserved_by_unit_type(day)
+    for unit_id, staffing_type in set(approved) | set(actual) | set(reserved):
         unit = units.get(unit_id)
         if unit is None:
             continue
-        a, n = approved.get((unit_id, staffing_type), 0), actual.get((unit_id, staffing_type), 0)
-        unit.staffing[staffing_type] = StaffingFigures(approved=a, actual=n, vacancy=max(0, a - n), over=max(0, n - a))
+        key = (unit_id, staffing_type)
+        a, n = approved.get(key, 0), actual.get(key, 0)
+        unit.staffing[staffing_type] = StaffingFigures(
+            approved=a, actual=n, vacancy=max(0, a - n), over=max(0, n - a), reserved=reserved.get(key, 0)
+        )
     for (unit_id, category), n in leaders_by_unit_category(day).items():
         if unit_id in units:
             units[unit_id].leaders[category] = n

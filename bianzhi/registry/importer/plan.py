@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.db.models import F
 
 from bianzhi.core.dates import END
@@ -271,7 +272,7 @@ def plan_units(sheet: ParsedSheet, stored: dict[str, dict[str, Any]], issues: Is
 @dataclass(frozen=True)
 class SimpleTable:
     sheet: str
-    model: type
+    model: type[models.Model]
     key_fields: tuple[str, ...]  # as in the parsed row
     values: tuple[str, ...]  # versioned fields
     unit_keyed: bool = True
@@ -279,7 +280,7 @@ class SimpleTable:
     def load(self) -> dict[tuple, dict[str, Any]]:
         model_keys = ["unit__code" if f == "unit" else f for f in self.key_fields]
         stored: dict[tuple, dict[str, Any]] = {}
-        for r in self.model.objects.filter(valid_to=END).values("id", "valid_from", *model_keys, *self.values):
+        for r in self.model._default_manager.filter(valid_to=END).values("id", "valid_from", *model_keys, *self.values):
             key = tuple(r[k] for k in model_keys)
             record = {f: r[f] for f in self.values}
             record["_version_id"] = r["id"]

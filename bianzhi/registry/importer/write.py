@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import models
+
 from bianzhi.core.changelog import Change, current_change_set, record_changes
 from bianzhi.core.dates import BEGINNING
 from bianzhi.core.validators import region_name
@@ -77,7 +79,7 @@ def _identity_changed(item: Planned, fields: tuple[str, ...]) -> bool:
 
 
 def _apply_versions(
-    model: type,
+    model: type[models.Model],
     items: list[Planned],
     fields: tuple[str, ...],
     effective: dt.date,
@@ -108,12 +110,12 @@ def _apply_versions(
                 row.change_set = change_set
                 new_rows.append(row)
     if closed:
-        model.objects.bulk_update(closed, ["valid_to"], batch_size=BATCH)
+        model._default_manager.bulk_update(closed, ["valid_to"], batch_size=BATCH)
     if amended:
         update_fields = [f.name for f in model._meta.concrete_fields if f.name not in ("id", "valid_from", "valid_to")]
-        model.objects.bulk_update(amended, update_fields, batch_size=BATCH)
+        model._default_manager.bulk_update(amended, update_fields, batch_size=BATCH)
     if new_rows:
-        model.objects.bulk_create(new_rows, batch_size=BATCH)
+        model._default_manager.bulk_create(new_rows, batch_size=BATCH)
 
 
 def write_units(plan: SheetPlan, effective: dt.date) -> None:

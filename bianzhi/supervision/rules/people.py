@@ -125,8 +125,8 @@ class LateWriteOff(Rule):
             {
                 "unit": unit,
                 "person": person,
-                "left": left.isoformat(),
-                "deadline": deadline.isoformat(),
+                "left": str(left),  # both set: filtered above
+                "deadline": str(deadline),
                 "message": f"{name}（{person}）{left} 离编，应于 {deadline} 前核销编制，尚未核销",
             }
             for unit, person, left, deadline, name in rows

@@ -100,16 +100,16 @@ class OverLimit(Rule):
             .filter(approved_divisions__isnull=False)
             .values_list("unit_id", "unit__code", "approved_divisions")
         )
-        for unit_id, code, limit in approved:
+        for unit_id, code, cap in approved:
             actual = divisions.get(unit_id, 0)
-            if actual > limit:
+            if cap is not None and actual > cap:
                 alerts.append(
                     {
                         "unit": code,
                         "category": "内设机构",
-                        "limit": limit,
+                        "limit": cap,
                         "actual": actual,
-                        "message": f"机构 {code} 内设机构超限额：核定 {limit} 个，在设 {actual} 个",
+                        "message": f"机构 {code} 内设机构超限额：核定 {cap} 个，在设 {actual} 个",
                     }
                 )
         return alerts
