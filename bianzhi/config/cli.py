@@ -14,11 +14,11 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bianzhi.config.settings")
     data_dir = Path(os.environ.get("BIANZHI_DATA_DIR", "var")).resolve()
-    if args and args[0] == "demo" and not os.environ.get("DATABASE_URL"):
-        # The demo builds its own SQLite file and never touches the office's database.
-        os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'demo.sqlite3'}"
     if not os.environ.get("DATABASE_URL"):
         data_dir.mkdir(parents=True, exist_ok=True)
+        if args and args[0] == "demo":
+            # The demo builds its own SQLite file and never touches the office's database.
+            os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'demo.sqlite3'}"
     import django
 
     django.setup()

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "bianzhi.accounts",
     "bianzhi.registry",
     "bianzhi.supervision",
+    "bianzhi.demo",
 ]
 
 MIDDLEWARE = [

@@ -422,6 +422,12 @@ def test_an_absent_column_keeps_and_an_empty_cell_clears(load):
     assert (current.rank, current.funding) == ("正科级", "")
 
 
+def test_civil_servant_managed_defaults_to_no(load):
+    load({"机构": [unit_row("A", 参公=""), unit_row("B", "事业单位", 参公="是")]})
+    managed = dict(UnitVersion.objects.values_list("unit__code", "civil_servant_managed"))
+    assert managed == {"A": False, "B": True}
+
+
 def test_rows_missing_from_a_later_workbook_are_kept(load):
     load({"机构": [unit_row("A"), unit_row("B")], "人员": [person_row("A"), person_row("B")]})
     result = load({"机构": [unit_row("A")]})

@@ -151,9 +151,14 @@ class SheetPlan:
         return created, updated, unchanged
 
 
+#: boolean fields; an empty cell means the default, 否
+BOOLEAN = {"civil_servant_managed"}
+
+
 def _cell(value: Any, fld: str) -> Any:
+    """A parsed cell as stored: empty means None for nullable fields, False for 是/否, else ""."""
     if value is None and fld not in NULLABLE:
-        return ""
+        return False if fld in BOOLEAN else ""
     return value
 
 

@@ -1,0 +1,1 @@
+"""The demo district 越城区: a deterministic, realistic standard workbook (see :mod:`bianzhi.demo.generator`)."""

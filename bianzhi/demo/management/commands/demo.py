@@ -1,0 +1,61 @@
+"""bianzhi demo — build the demo district 越城区 and serve it on 127.0.0.1:8000 (interchange.md §2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from bianzhi.core.cli import MISUSE, write_text
+from bianzhi.demo.generator import AS_OF
+from bianzhi.demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_build
+
+
+class Command(BaseCommand):
+    help = "构建演示区（越城区，固定随机种子，每次数据相同）并在 http://127.0.0.1:8000 提供服务"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="只构建数据，不启动网页服务")
+        parser.add_argument("--people", type=int, default=6000, help="人员数（默认 6000）")
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="服务地址（默认 127.0.0.1:8000）")
+
+    def handle(self, *args, **options):
+        database = settings.DATABASES["default"]
+        demo_file = Path(settings.DATA_DIR) / "demo.sqlite3"
+        if database["ENGINE"].endswith("sqlite3") and Path(database["NAME"]) == demo_file:
+            # The demo's own file: rebuilt from scratch so every run gives the same data.
+            connection.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{demo_file}{suffix}").unlink(missing_ok=True)
+        else:
+            call_command("migrate", verbosity=0)
+            from bianzhi.registry.models import Unit
+
+            if Unit.objects.exists():
+                raise CommandError(
+                    "DATABASE_URL 指向的数据库已有数据，演示数据只能构建到空数据库中（不设置 DATABASE_URL 时使用独立的演示库）",
+                    returncode=MISUSE,
+                )
+        write_text("正在构建演示区：浙江省绍兴市越城区（330602）…")
+        call_command("migrate", verbosity=0)
+        summary = demo_build(data_dir=Path(settings.DATA_DIR), people=options["people"])
+        created = summary.imported.created
+        lines = [
+            f"{settings.PLATFORM_NAME} · 演示区已就绪",
+            f"  数据库：{database['NAME']}",
+            f"  标准工作簿：{summary.workbook}（可用 bianzhi import 再次导入）",
+            "  导入：" + "，".join(f"{sheet} {n}" for sheet, n in created.items()),
+            f"  截至 {AS_OF} 的监测预警 {summary.alerts_as_of} 条："
+            + "，".join(f"{rule} {n}" for rule, n in summary.alert_counts.items()),
+            "  演示账号（密码均为 " + DEMO_PASSWORD + "）：",
+            *[f"    {username:8s} {role}" for username, role in DEMO_ACCOUNTS],
+        ]
+        if options["no_serve"]:
+            write_text("\n".join(lines))
+            return
+        lines.append(f"  打开 http://{options['addr']}/admin/ 登录（Ctrl+C 停止）")
+        write_text("\n".join(lines))
+        call_command("runserver", options["addr"], use_reloader=False, insecure_serving=True)
