@@ -1,4 +1,4 @@
-"""Writes to the register. Every function runs atomically inside a logged change set."""
+"""Import of the standard workbook: the loading and synchronisation path of the register."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
-from bianzhi.core.changelog import change_context, record_change
+from bianzhi.core.changelog import change_context
 from bianzhi.core.dates import today
 from bianzhi.registry.importer import plan as planning
 from bianzhi.registry.importer import write
-from bianzhi.registry.importer.reader import SHEET_NAMES, UnreadableFile, read_sources
+from bianzhi.registry.importer.reader import SHEET_NAMES, RawSheet, UnreadableFile, read_sources
 from bianzhi.registry.importer.schema import LIMITS, LOANS, PEOPLE, POSITIONS, QUOTAS, SHEET_BY_NAME, UNITS
 from bianzhi.registry.importer.validate import (
     Issues,
@@ -29,7 +27,6 @@ from bianzhi.registry.importer.validate import (
     validate_quotas,
     validate_units,
 )
-from bianzhi.registry.models import Suspension, Unit
 
 Progress = Callable[[str], None]
 
@@ -88,13 +85,13 @@ def workbook_import(
     source: str = "import",
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import the standard workbook (interchange.md §1): all or nothing, every problem reported.
+    """Import the standard workbook (interchange.md §1) from an .xlsx file, a CSV folder or a zip:
+    all or nothing, every problem reported.
 
     Import is the loading and synchronisation path: it bypasses the approval procedures, and the
     change set says so.
     """
     say = progress or (lambda message: None)
-    effective = effective or today()
     issues = Issues()
     if not path.exists():
         issues.error("", 0, "", f"文件或文件夹不存在：{path}")
@@ -108,6 +105,62 @@ def workbook_import(
     except OSError as exc:
         issues.error("", 0, "", f"无法读取文件：{exc.strerror or exc}")
         return _rejected(issues, dry_run)
+    return sheets_import(
+        raw=raw,
+        dry_run=dry_run,
+        effective=effective,
+        reason=reason,
+        document_number=document_number,
+        user=user,
+        actor=actor,
+        source=source,
+        origin=str(path),
+        progress=progress,
+    )
+
+
+def rows_import(
+    *,
+    sheets: dict[str, list[dict[str, Any]]],
+    require_units: bool = False,
+    **kwargs: Any,
+) -> ImportResult:
+    """Import rows given as dicts keyed by the workbook's headers (e.g. from the API or a form).
+
+    Goes through exactly the same validation, effective dating and change log as a workbook; row
+    numbers in problems count the first row as 2, as in a spreadsheet.
+    """
+    raw: dict[str, RawSheet] = {}
+    for name, rows in sheets.items():
+        headers = list(dict.fromkeys(h for row in rows for h in row))
+        raw[name] = RawSheet(
+            name=name,
+            headers=headers,
+            rows=[(number, [row.get(h) for h in headers]) for number, row in enumerate(rows, start=2)],
+        )
+    return sheets_import(raw=raw, require_units=require_units, **kwargs)
+
+
+def sheets_import(
+    *,
+    raw: dict[str, RawSheet],
+    dry_run: bool = False,
+    effective: dt.date | None = None,
+    reason: str = "",
+    document_number: str = "",
+    user: Any = None,
+    actor: str = "",
+    source: str = "import",
+    origin: str = "",
+    require_units: bool = True,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate, plan and write sheets already read (the core of every import)."""
+    say = progress or (lambda message: None)
+    effective = effective or today()
+    issues = Issues()
+    if not require_units and UNITS.name not in raw:
+        raw = {**raw, UNITS.name: RawSheet(name=UNITS.name, headers=[c.header for c in UNITS.columns if c.required])}
     check_structure(raw, issues)
     if issues.errors:
         return _rejected(issues, dry_run)
@@ -170,7 +223,7 @@ def workbook_import(
         source=source,
         user=user,
         actor=actor,
-        origin=str(path),
+        origin=origin,
         reason=reason,
         document_number=document_number,
         effective=effective,
@@ -192,48 +245,3 @@ def workbook_import(
         change_set.save(update_fields=["summary"])
     result.change_set_id = change_set.pk
     return result
-
-
-@transaction.atomic
-def suspension_start(
-    *, unit: Unit, reason: str, source: str, started_on: dt.date, planned_end: dt.date | None = None, user: Any = None
-) -> Suspension:
-    """暂缓审批 (domain.md §9): block a unit's staffing-use and position-use approvals from ``started_on``."""
-    with change_context(source="service", user=user, reason=reason) as change_set:
-        suspension = Suspension.objects.create(
-            unit=unit,
-            reason=reason,
-            source=source,
-            started_on=started_on,
-            planned_end=planned_end,
-            change_set=change_set,
-        )
-        record_change(
-            entity="暂缓审批",
-            key=f"{unit.code}/{suspension.pk}",
-            before=None,
-            after={"机构代码": unit.code, "原因": reason, "来源": source, "开始日期": started_on.isoformat()},
-        )
-    return suspension
-
-
-@transaction.atomic
-def suspension_lift(*, suspension: Suspension, lifted_on: dt.date, reason: str, user: Any = None) -> Suspension:
-    """Lift a suspension; refuses one already lifted or a day before it started."""
-    suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
-    if suspension.lifted_on is not None:
-        raise ValueError(f"该暂缓审批已于 {suspension.lifted_on} 解除")
-    if lifted_on < suspension.started_on:
-        raise ValueError(f"解除日期 {lifted_on} 早于开始日期 {suspension.started_on}")
-    with change_context(source="service", user=user, reason=reason):
-        before = {"解除日期": None}
-        suspension.lifted_on = lifted_on
-        suspension.lift_reason = reason
-        suspension.save(update_fields=["lifted_on", "lift_reason"])
-        record_change(
-            entity="暂缓审批",
-            key=f"{suspension.unit.code}/{suspension.pk}",
-            before=before,
-            after={"解除日期": lifted_on.isoformat(), "解除原因": reason},
-        )
-    return suspension
