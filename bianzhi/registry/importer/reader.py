@@ -10,7 +10,7 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ class UnreadableFile(Exception):
 class RawSheet:
     name: str
     headers: list[str]
-    #: (spreadsheet row number, cells) for every non-empty data row; the header is row 1.
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    #: (spreadsheet row number, cells) for every non-empty data row; the header is row 1. Large
+    #: sheets stream: the rows are read from the file as they are iterated, once.
+    rows: Iterable[tuple[int, list[Any]]] = field(default_factory=list)
 
 
 def normalise_header(value: Any) -> str:
@@ -44,18 +45,25 @@ def _is_blank(cell: Any) -> bool:
     return False
 
 
-def _sheet_from_rows(name: str, rows: Iterator[list[Any]]) -> RawSheet:
-    headers: list[str] | None = None
-    sheet = RawSheet(name=name, headers=[])
-    for number, cells in enumerate(rows, start=1):
-        if headers is None:
-            headers = [normalise_header(c) for c in cells]
-            sheet.headers = headers
-            continue
-        if all(_is_blank(c) for c in cells):
-            continue
-        sheet.rows.append((number, list(cells)))
-    return sheet
+def _data_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """Number the rows after the header (row 2 on) and skip the blank ones."""
+    for number, cells in enumerate(rows, start=2):
+        for cell in cells:
+            if cell is not None and cell != "" and not _is_blank(cell):
+                yield number, cells
+                break
+
+
+def _sheet_from_rows(name: str, open_rows: Callable[[], Iterator[list[Any]]]) -> RawSheet:
+    """A sheet whose header is read now and whose data rows stream from ``open_rows()`` later."""
+    rows = open_rows()
+    header = next(rows, [])
+    headers = [normalise_header(c) for c in header]
+
+    def data() -> Iterator[tuple[int, list[Any]]]:
+        yield from _data_rows(rows)
+
+    return RawSheet(name=name, headers=headers, rows=data())
 
 
 def read_sources(path: Path) -> dict[str, RawSheet]:
@@ -71,8 +79,7 @@ def read_sources(path: Path) -> dict[str, RawSheet]:
         name = normalise_header(path.stem)
         if name not in SHEET_NAMES:
             raise UnreadableFile(f"CSV 文件名“{path.name}”不是标准工作表名（{'、'.join(SHEET_NAMES)}）")
-        with path.open("rb") as handle:
-            return {name: _read_csv_bytes(name, handle.read())}
+        return {name: _read_csv_file(name, path)}
     return _read_xlsx(path)
 
 
@@ -97,10 +104,10 @@ def _read_xlsx(path: Path) -> dict[str, RawSheet]:
         if name not in SHEET_NAMES or name in sheets:
             continue
         try:
-            data = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            sheets[name] = _sheet_from_rows(name, lambda sheet=sheet: iter(sheet.iter_rows()))
         except Exception as exc:
             raise UnreadableFile(f"无法读取工作表“{sheet_name}”") from exc
-        sheets[name] = _sheet_from_rows(name, iter(data))
     return sheets
 
 
@@ -111,10 +118,22 @@ def _decode_csv(data: bytes, name: str) -> str:
         raise UnreadableFile(f"{name}.csv 不是 UTF-8 编码的文本（请在 Excel 中另存为“CSV UTF-8”）") from exc
 
 
-def _read_csv_bytes(name: str, data: bytes) -> RawSheet:
-    text = _decode_csv(data, name)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    return _sheet_from_rows(name, iter(reader))
+def _csv_stream(name: str, binary: io.BufferedIOBase) -> Iterator[list[str]]:
+    """Stream a UTF-8 CSV (BOM or not); a file that is not UTF-8 is unreadable."""
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    try:
+        yield from csv.reader(text)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"{name}.csv 不是 UTF-8 编码的文本（请在 Excel 中另存为“CSV UTF-8”）") from exc
+    finally:
+        text.close()
+
+
+def _read_csv_file(name: str, path: Path) -> RawSheet:
+    try:
+        return _sheet_from_rows(name, lambda: _csv_stream(name, path.open("rb")))
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"{name}.csv 不是 UTF-8 编码的文本（请在 Excel 中另存为“CSV UTF-8”）") from exc
 
 
 def _read_csv_folder(folder: Path) -> dict[str, RawSheet]:
@@ -123,7 +142,7 @@ def _read_csv_folder(folder: Path) -> dict[str, RawSheet]:
         if entry.is_file() and entry.suffix.lower() == ".csv":
             name = normalise_header(entry.stem)
             if name in SHEET_NAMES and name not in sheets:
-                sheets[name] = _read_csv_bytes(name, entry.read_bytes())
+                sheets[name] = _read_csv_file(name, entry)
     return sheets
 
 
@@ -157,5 +176,7 @@ def _read_zip(path: Path) -> dict[str, RawSheet]:
                 continue
             name = normalise_header(base[:-4])
             if name in SHEET_NAMES and name not in sheets:
-                sheets[name] = _read_csv_bytes(name, archive.read(info))
+                sheets[name] = _sheet_from_rows(
+                    name, lambda info=info, name=name: _csv_stream(name, zipfile.ZipFile(path).open(info))
+                )
     return sheets

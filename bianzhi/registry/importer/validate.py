@@ -7,8 +7,10 @@ duplicates or references, and a repeated key is reported on every repetition aft
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +44,7 @@ class Issues:
         self.warnings.append({"sheet": sheet, "row": row, "column": column, "message": message})
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     number: int
     values: dict[str, Any]
@@ -50,7 +52,11 @@ class ParsedRow:
     bad: set[str] = field(default_factory=set)
 
     def ok(self, *fields: str) -> bool:
-        return all(f in self.values and f not in self.bad and self.values[f] is not None for f in fields)
+        values, bad = self.values, self.bad
+        for f in fields:
+            if values.get(f) is None or f in bad:
+                return False
+        return True
 
 
 @dataclass
@@ -82,65 +88,132 @@ def check_structure(sheets: dict[str, RawSheet], issues: Issues) -> None:
                 issues.error(spec.name, 0, col.header, f"缺少必需的表头“{col.header}”")
 
 
-def _parse_cell(col: Column, cell: Any) -> Any:
+def _fast_text(cell: Any) -> str | None:
+    """cells.text with a fast path for the common case, an ASCII string."""
+    if cell.__class__ is str:
+        value = cell.strip() if cell.isascii() else unicodedata.normalize("NFKC", cell).strip()
+        return value or None
+    return cells.text(cell)
+
+
+def _parser(col: Column) -> Callable[[Any], Any]:
+    """The parser of one column, chosen once per sheet rather than once per cell."""
     if col.kind == "date":
-        return cells.date(cell)
+
+        def parse_date(cell: Any) -> Any:
+            if cell.__class__ is str and len(cell) == 10 and cell.isascii() and cell[4] == "-" and cell[7] == "-":
+                if cell[:4].isdigit() and cell[5:7].isdigit() and cell[8:].isdigit():
+                    try:
+                        return dt.date(int(cell[:4]), int(cell[5:7]), int(cell[8:]))
+                    except ValueError:
+                        raise cells.CellError(f"“{cell}”不是有效日期") from None
+            return cells.date(cell)
+
+        return parse_date
     if col.kind == "int":
-        return cells.integer(cell)
+
+        def parse_int(cell: Any) -> Any:
+            if cell.__class__ is str and cell.isascii() and cell.isdigit():
+                return int(cell)
+            return cells.integer(cell)
+
+        return parse_int
     if col.kind == "id":
-        value = cells.id_number(cell)
-        if value is not None:
-            problem = id_number_error(value)
-            if problem:
-                raise cells.CellError(problem)
-        return value
-    value = cells.text(cell)
-    if value is None:
-        return None
-    if col.kind == "enum" and value not in col.choices:
-        raise cells.CellError(f"“{value}”不是有效的{col.header}，应为：{'、'.join(col.choices)}")
+
+        def parse_id(cell: Any) -> Any:
+            value = cells.id_number(cell)
+            if value is not None:
+                problem = id_number_error(value)
+                if problem:
+                    raise cells.CellError(problem)
+            return value
+
+        return parse_id
+    if col.kind == "enum":
+        allowed = frozenset(col.choices)
+        expected = "、".join(col.choices)
+
+        def parse_enum(cell: Any) -> Any:
+            value = _fast_text(cell)
+            if value is None or value in allowed:
+                return value
+            raise cells.CellError(f"“{value}”不是有效的{col.header}，应为：{expected}")
+
+        return parse_enum
     if col.kind == "bool":
-        if value not in ("是", "否"):
-            raise cells.CellError(f"“{value}”无效，{col.header}应填“是”或“否”")
-        return value == "是"
+
+        def parse_bool(cell: Any) -> Any:
+            value = _fast_text(cell)
+            if value is None:
+                return None
+            if value not in ("是", "否"):
+                raise cells.CellError(f"“{value}”无效，{col.header}应填“是”或“否”")
+            return value == "是"
+
+        return parse_bool
     if col.kind == "tags":
-        tags = [t.strip() for t in _TAG_SPLIT.split(value) if t.strip()]
-        unknown = [t for t in tags if t not in col.choices]
-        if unknown:
-            raise cells.CellError(f"“{'、'.join(unknown)}”不是有效的{col.header}，应为：{'、'.join(col.choices)}")
-        return "、".join(dict.fromkeys(tags))
-    return value
+
+        def parse_tags(cell: Any) -> Any:
+            value = _fast_text(cell)
+            if value is None:
+                return None
+            tags = [t.strip() for t in _TAG_SPLIT.split(value) if t.strip()]
+            unknown = [t for t in tags if t not in col.choices]
+            if unknown:
+                raise cells.CellError(f"“{'、'.join(unknown)}”不是有效的{col.header}，应为：{'、'.join(col.choices)}")
+            return "、".join(dict.fromkeys(tags))
+
+        return parse_tags
+    return _fast_text
 
 
-def parse_sheet(spec: SheetSpec, raw: RawSheet, issues: Issues) -> ParsedSheet:
+def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, str, Callable[[Any], Any], bool, str]]:
     by_header = spec.by_header
-    positions: list[tuple[int, Column]] = []
+    layout = []
     seen: set[str] = set()
-    for index, header in enumerate(raw.headers):
+    for index, header in enumerate(headers):
         col = by_header.get(header)
         if col is not None and header not in seen:
             seen.add(header)
-            positions.append((index, col))
-    present = {col.field for _, col in positions}
-    rows: list[ParsedRow] = []
-    for number, row_cells in raw.rows:
-        row = ParsedRow(number=number, values={})
-        width = len(row_cells)
-        for index, col in positions:
-            cell = row_cells[index] if index < width else None
-            try:
-                value = _parse_cell(col, cell)
-            except cells.CellError as exc:
-                issues.error(spec.name, number, col.header, str(exc))
-                row.values[col.field] = None
-                row.bad.add(col.field)
-                continue
-            if value is None and col.required:
-                issues.error(spec.name, number, col.header, f"{col.header}为必填项，不能为空")
-                row.bad.add(col.field)
-            row.values[col.field] = value
-        rows.append(row)
-    return ParsedSheet(spec=spec, present=present, rows=rows)
+            layout.append((index, col.field, _parser(col), col.required, col.header))
+    return layout
+
+
+def parse_rows(spec: SheetSpec, raw: RawSheet, issues: Issues) -> tuple[set[str], Iterator[ParsedRow]]:
+    """The fields present, and the parsed rows streamed one by one (cell-level rules only)."""
+    layout = _layout(spec, raw.headers)
+    present = {fld for _, fld, _, _, _ in layout}
+    name = spec.name
+
+    def rows() -> Iterator[ParsedRow]:
+        for number, row_cells in raw.rows:
+            values: dict[str, Any] = {}
+            row = ParsedRow(number=number, values=values)
+            width = len(row_cells)
+            for index, fld, parse, required, header in layout:
+                cell = row_cells[index] if index < width else None
+                if cell is None or cell == "":
+                    value = None
+                else:
+                    try:
+                        value = parse(cell)
+                    except cells.CellError as exc:
+                        issues.error(name, number, header, str(exc))
+                        values[fld] = None
+                        row.bad.add(fld)
+                        continue
+                if value is None and required:
+                    issues.error(name, number, header, f"{header}为必填项，不能为空")
+                    row.bad.add(fld)
+                values[fld] = value
+            yield row
+
+    return present, rows()
+
+
+def parse_sheet(spec: SheetSpec, raw: RawSheet, issues: Issues) -> ParsedSheet:
+    present, rows = parse_rows(spec, raw, issues)
+    return ParsedSheet(spec=spec, present=present, rows=list(rows))
 
 
 def _duplicates(
@@ -353,7 +426,10 @@ def validate_limits(sheet: ParsedSheet, issues: Issues) -> None:
     _duplicates(sheet, ("region", "category"), "限额类别", lambda k: f"区划“{k[0]}”的{k[1]}限额", issues)
 
 
-def validate_people(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+def validate_people(
+    sheet: ParsedSheet, units: UnitIndex, issues: Issues, first_rows: dict[str, int] | None = None
+) -> None:
+    """Validate people; ``first_rows`` carries the 身份证号 seen so far when the sheet comes in chunks."""
     name = sheet.spec.name
     for row in sheet.rows:
         values = row.values
@@ -400,7 +476,14 @@ def validate_people(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> Non
             issues.error(name, row.number, "离编日期", f"离编日期 {left} 早于进编日期 {entry}")
         if not on_staff and left is not None and written_off is not None and written_off < left:
             issues.error(name, row.number, "核销日期", f"核销日期 {written_off} 早于离编日期 {left}")
-    _duplicates(sheet, ("id_number",), "身份证号", lambda k: f"身份证号“{k[0]}”", issues)
+    seen = first_rows if first_rows is not None else {}
+    for row in sheet.rows:
+        if not row.ok("id_number"):
+            continue
+        number = row.values["id_number"]
+        first = seen.setdefault(number, row.number)
+        if first != row.number:
+            issues.error(name, row.number, "身份证号", f"身份证号“{number}”与第 {first} 行重复")
 
 
 SHEET_ORDER = (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS, PEOPLE)

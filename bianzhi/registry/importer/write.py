@@ -2,17 +2,24 @@
 
 Changed versioned values close the current row on ``effective`` and open a new one from that day
 (interchange.md §1 "Dates of imported facts"); first-time rows hold from the beginning of time.
+
+What the change log holds: every version row carries the change set that created it, so a
+creation is recorded by its first version (who, when, why, and the whole "after"); every update
+is also written as a ``ChangeRecord`` with its before and after, because an update closes or
+amends rows that would not show the difference on their own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
 
+from bianzhi.core.bulk import close_versions, insert_rows, reserve_ids, update_rows
 from bianzhi.core.changelog import Change, current_change_set, record_changes
-from bianzhi.core.dates import BEGINNING
+from bianzhi.core.dates import BEGINNING, END
 from bianzhi.core.validators import region_name
 from bianzhi.registry.importer.plan import (
     PERSON_IDENTITY,
@@ -22,13 +29,10 @@ from bianzhi.registry.importer.plan import (
     Planned,
     SheetPlan,
     SimpleTable,
-    person_ids,
     unit_ids,
 )
 from bianzhi.registry.importer.schema import SHEET_BY_NAME
 from bianzhi.registry.models import Division, Person, PersonVersion, Unit, UnitVersion
-
-BATCH = 2000
 
 _HEADERS: dict[str, dict[str, str]] = {
     sheet: {col.field: col.header for col in spec.columns} for sheet, spec in SHEET_BY_NAME.items()
@@ -53,29 +57,33 @@ def _jsonable(sheet: str, record: dict[str, Any] | None) -> dict[str, Any] | Non
     return out
 
 
-def _log(plan: SheetPlan) -> int:
-    changes = (
-        Change(
-            entity=plan.sheet,
-            key="/".join(str(k.isoformat() if isinstance(k, dt.date) else k) for k in item.key),
-            action="create" if item.is_new else "update",
-            before=_jsonable(plan.sheet, item.before),
-            after=_jsonable(plan.sheet, item.after),
+def _log_updates(plan: SheetPlan) -> int:
+    """One ChangeRecord per updated row, holding only the values that changed."""
+    changes = []
+    for item in plan.items:
+        if not item.changed or item.before is None:
+            continue
+        before = {k: v for k, v in item.before.items() if item.after.get(k) != v}
+        after = {k: item.after.get(k) for k in before}
+        changes.append(
+            Change(
+                entity=plan.sheet,
+                key="/".join(k.isoformat() if isinstance(k, dt.date) else str(k) for k in item.key),
+                action="update",
+                before=_jsonable(plan.sheet, before),
+                after=_jsonable(plan.sheet, after),
+            )
         )
-        for item in plan.items
-        if item.is_new or item.changed
-    )
     return record_changes(changes)
 
 
-def _versioned_changed(item: Planned, fields: tuple[str, ...]) -> bool:
+def _differs(item: Planned, fields: tuple[str, ...]) -> bool:
     before = item.before or {}
     return any(before.get(f) != item.after.get(f) for f in fields)
 
 
-def _identity_changed(item: Planned, fields: tuple[str, ...]) -> bool:
-    before = item.before or {}
-    return any(before.get(f) != item.after.get(f) for f in fields)
+def _column(model: type[models.Model], name: str) -> str:
+    return model._meta.get_field(name).column  # type: ignore[union-attr]
 
 
 def _apply_versions(
@@ -83,117 +91,128 @@ def _apply_versions(
     items: list[Planned],
     fields: tuple[str, ...],
     effective: dt.date,
-    build: Any,
+    build: Callable[[Planned], dict[str, Any]],
 ) -> None:
-    """Create first versions of new rows; close-and-reopen (or, on the same day, amend) changed ones."""
-    change_set = current_change_set()
-    new_rows = []
-    closed = []
-    amended = []
+    """First versions for new rows; close-and-reopen (or, on the same day, amend) changed ones."""
+    change_set_id = current_change_set().pk
+    new_rows: list[dict[str, Any]] = []
+    closed: list[int] = []
+    amended: list[dict[str, Any]] = []
     for item in items:
         if item.is_new:
-            row = build(item)
-            row.valid_from = BEGINNING
-            row.change_set = change_set
-            new_rows.append(row)
-        elif _versioned_changed(item, fields):
+            new_rows.append({**build(item), "valid_from": BEGINNING})
+        elif _differs(item, fields):
             if item.version_from == effective:
-                row = build(item)
-                row.pk = item.version_id
-                row.valid_from = effective
-                row.change_set = change_set
-                amended.append(row)
+                amended.append({**build(item), "id": item.version_id})
             else:
-                closed.append(model(pk=item.version_id, valid_to=effective))
-                row = build(item)
-                row.valid_from = effective
-                row.change_set = change_set
-                new_rows.append(row)
-    if closed:
-        model._default_manager.bulk_update(closed, ["valid_to"], batch_size=BATCH)
+                assert item.version_id is not None
+                closed.append(item.version_id)
+                new_rows.append({**build(item), "valid_from": effective})
+    close_versions(model, closed, effective)
     if amended:
-        update_fields = [f.name for f in model._meta.concrete_fields if f.name not in ("id", "valid_from", "valid_to")]
-        model._default_manager.bulk_update(amended, update_fields, batch_size=BATCH)
+        names = [k for k in amended[0] if k != "id"]
+        update_rows(
+            model,
+            [_column(model, n) for n in names] + ["change_set_id"],
+            ((row["id"], *[row[n] for n in names], change_set_id) for row in amended),
+        )
     if new_rows:
-        model._default_manager.bulk_create(new_rows, batch_size=BATCH)
+        names = list(new_rows[0])
+        insert_rows(
+            model,
+            [_column(model, n) for n in names] + ["valid_to", "change_set_id"],
+            ((*[row[n] for n in names], END, change_set_id) for row in new_rows),
+        )
 
 
 def write_units(plan: SheetPlan, effective: dt.date) -> None:
-    new_units = [
-        Unit(code=item.key[0], established=item.after["established"], abolished=item.after["abolished"])
-        for item in plan.items
-        if item.is_new
-    ]
-    Unit.objects.bulk_create(new_units, batch_size=BATCH)
-    identity_updates = [
-        Unit(pk=item.identity_id, established=item.after["established"], abolished=item.after["abolished"])
-        for item in plan.items
-        if not item.is_new and _identity_changed(item, UNIT_IDENTITY)
-    ]
-    if identity_updates:
-        Unit.objects.bulk_update(identity_updates, list(UNIT_IDENTITY), batch_size=BATCH)
-    ids = unit_ids([item.key[0] for item in plan.items] + [i.after["parent"] for i in plan.items if i.after["parent"]])
+    new = [item for item in plan.items if item.is_new]
+    ids = reserve_ids(Unit, len(new))
+    insert_rows(
+        Unit,
+        ["id", "code", "established", "abolished"],
+        (
+            (pk, item.key[0], item.after["established"], item.after["abolished"])
+            for pk, item in zip(ids, new, strict=True)
+        ),
+    )
+    update_rows(
+        Unit,
+        list(UNIT_IDENTITY),
+        (
+            (item.identity_id, *[item.after[f] for f in UNIT_IDENTITY])
+            for item in plan.items
+            if not item.is_new and _differs(item, UNIT_IDENTITY)
+        ),
+    )
+    code_ids = {item.key[0]: pk for pk, item in zip(ids, new, strict=True)}
+    code_ids.update({item.key[0]: item.identity_id for item in plan.items if item.identity_id})
+    missing = {i.after["parent"] for i in plan.items if i.after["parent"] and i.after["parent"] not in code_ids}
+    code_ids.update(unit_ids(missing))
     plain = [f for f in UNIT_VERSIONED if f != "parent"]
 
-    def build(item: Planned) -> UnitVersion:
+    def build(item: Planned) -> dict[str, Any]:
         after = item.after
-        return UnitVersion(
-            unit_id=ids[item.key[0]],
-            parent_id=ids[after["parent"]] if after["parent"] else None,
+        return {
+            "unit": code_ids[item.key[0]],
+            "parent": code_ids[after["parent"]] if after["parent"] else None,
             **{f: after[f] for f in plain},
-        )
+        }
 
     _apply_versions(UnitVersion, plan.items, UNIT_VERSIONED, effective, build)
     _ensure_divisions({item.after["region"] for item in plan.items if item.after["region"]})
-    _log(plan)
+    _log_updates(plan)
 
 
 def write_simple(table: SimpleTable, plan: SheetPlan, effective: dt.date) -> None:
     ids = unit_ids([item.key[0] for item in plan.items]) if table.unit_keyed else {}
 
-    def build(item: Planned):
+    def build(item: Planned) -> dict[str, Any]:
         keys = dict(zip(table.key_fields, item.key, strict=True))
         if table.unit_keyed:
-            keys["unit_id"] = ids[keys.pop("unit")]
-        return table.model(**keys, **{f: item.after[f] for f in table.values})
+            keys["unit"] = ids[keys["unit"]]
+        return {**keys, **{f: item.after[f] for f in table.values}}
 
     _apply_versions(table.model, plan.items, table.values, effective, build)
     if not table.unit_keyed:
         _ensure_divisions({item.key[0] for item in plan.items})
-    _log(plan)
+    _log_updates(plan)
 
 
-def write_people(plan: SheetPlan, effective: dt.date) -> None:
-    identity = [f for f in PERSON_IDENTITY]
-    new_people = [
-        Person(id_number=item.key[0], **{f: item.after[f] for f in identity}) for item in plan.items if item.is_new
-    ]
-    Person.objects.bulk_create(new_people, batch_size=BATCH)
-    updates = [
-        Person(pk=item.identity_id, **{f: item.after[f] for f in identity})
-        for item in plan.items
-        if not item.is_new and _identity_changed(item, PERSON_IDENTITY)
-    ]
-    if updates:
-        Person.objects.bulk_update(updates, identity, batch_size=BATCH)
-    pids = person_ids(item.key[0] for item in plan.items if item.is_new or _versioned_changed(item, PERSON_VERSIONED))
-    uids = unit_ids(
-        [i.after["unit"] for i in plan.items]
-        + [i.after["internal_division"] for i in plan.items if i.after["internal_division"]]
+def write_people(plan: SheetPlan, effective: dt.date, unit_codes: dict[str, int]) -> None:
+    """Write one chunk of people. ``unit_codes`` maps every unit code to its id."""
+    identity = list(PERSON_IDENTITY)
+    new = [item for item in plan.items if item.is_new]
+    ids = reserve_ids(Person, len(new))
+    insert_rows(
+        Person,
+        ["id", "id_number", *identity],
+        ((pk, item.key[0], *[item.after[f] for f in identity]) for pk, item in zip(ids, new, strict=True)),
     )
+    update_rows(
+        Person,
+        identity,
+        (
+            (item.identity_id, *[item.after[f] for f in identity])
+            for item in plan.items
+            if not item.is_new and _differs(item, PERSON_IDENTITY)
+        ),
+    )
+    person_ids = {item.key[0]: pk for pk, item in zip(ids, new, strict=True)}
+    person_ids.update({item.key[0]: item.identity_id for item in plan.items if item.identity_id})
     plain = [f for f in PERSON_VERSIONED if f not in ("unit", "internal_division")]
 
-    def build(item: Planned) -> PersonVersion:
+    def build(item: Planned) -> dict[str, Any]:
         after = item.after
-        return PersonVersion(
-            person_id=pids[item.key[0]],
-            unit_id=uids[after["unit"]],
-            internal_division_id=uids[after["internal_division"]] if after["internal_division"] else None,
+        return {
+            "person": person_ids[item.key[0]],
+            "unit": unit_codes[after["unit"]],
+            "internal_division": unit_codes[after["internal_division"]] if after["internal_division"] else None,
             **{f: after[f] for f in plain},
-        )
+        }
 
     _apply_versions(PersonVersion, plan.items, PERSON_VERSIONED, effective, build)
-    _log(plan)
+    _log_updates(plan)
 
 
 def _ensure_divisions(codes: set[str]) -> None:

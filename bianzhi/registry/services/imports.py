@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
+
 from bianzhi.core.changelog import change_context
 from bianzhi.core.dates import today
+from bianzhi.core.models import ChangeSet
 from bianzhi.registry.importer import plan as planning
 from bianzhi.registry.importer import write
 from bianzhi.registry.importer.reader import SHEET_NAMES, RawSheet, UnreadableFile, read_sources
@@ -19,6 +23,7 @@ from bianzhi.registry.importer.validate import (
     ParsedSheet,
     StoredUnit,
     check_structure,
+    parse_rows,
     parse_sheet,
     validate_limits,
     validate_loans,
@@ -27,6 +32,7 @@ from bianzhi.registry.importer.validate import (
     validate_quotas,
     validate_units,
 )
+from bianzhi.registry.models import Unit
 
 Progress = Callable[[str], None]
 
@@ -165,11 +171,67 @@ def sheets_import(
     if issues.errors:
         return _rejected(issues, dry_run)
 
-    say("校验数据")
+    try:
+        return _import(
+            raw=raw,
+            issues=issues,
+            dry_run=dry_run,
+            effective=effective,
+            say=say,
+            change_set_options={
+                "source": source,
+                "user": user,
+                "actor": actor,
+                "origin": origin,
+                "reason": reason,
+                "document_number": document_number,
+                "effective": effective,
+                "bypasses_approval": True,
+            },
+        )
+    except UnreadableFile as exc:  # a streamed sheet turned out unreadable half-way
+        issues.error("", 0, "", str(exc))
+        return _rejected(issues, dry_run)
+
+
+PEOPLE_CHUNK = 20_000
+
+
+class _Rollback(Exception):
+    """Undo everything written so far: the import found errors after it began writing."""
+
+
+def _backdating(sheet_plan: planning.SheetPlan, effective: dt.date, issues: Issues) -> None:
+    key_header = SHEET_BY_NAME[sheet_plan.sheet].columns[0].header
+    for item in sheet_plan.items:
+        if item.changed and item.version_from is not None and item.version_from > effective:
+            issues.error(
+                sheet_plan.sheet,
+                item.row or 0,
+                key_header,
+                f"生效日期 {effective} 早于该记录现值的生效日期 {item.version_from}，不能倒签变更",
+            )
+
+
+def _import(
+    *,
+    raw: dict[str, RawSheet],
+    issues: Issues,
+    dry_run: bool,
+    effective: dt.date,
+    say: Progress,
+    change_set_options: dict[str, Any],
+) -> ImportResult:
+    """Validate the small sheets in memory, then stream the roster in chunks.
+
+    While no error has been found, each chunk is planned and (unless a dry run) written at once
+    inside the import's single transaction; an error found later rolls everything back, so the
+    import stays all or nothing while memory stays bounded by the chunk size.
+    """
+    say("校验机构与编制")
     stored_units = planning.load_units()
-    parsed: dict[str, ParsedSheet] = {
-        spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in SHEET_BY_NAME.values() if spec.name in raw
-    }
+    small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
+    parsed: dict[str, ParsedSheet] = {spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in small}
     index = validate_units(
         parsed[UNITS.name],
         {code: StoredUnit(kind=r["kind"], parent=r["parent"]) for code, r in stored_units.items()},
@@ -183,65 +245,95 @@ def sheets_import(
         validate_loans(parsed[LOANS.name], index, issues)
     if LIMITS.name in parsed:
         validate_limits(parsed[LIMITS.name], issues)
-    if PEOPLE.name in parsed:
-        say("校验人员")
-        validate_people(parsed[PEOPLE.name], index, issues)
-    if issues.errors:
-        return _rejected(issues, dry_run)
 
-    say("比对已有数据")
-    plans = [
-        planning.plan_units(parsed[UNITS.name], stored_units, issues),
-        planning.QUOTA_TABLE.plan(parsed.get(QUOTAS.name)),
-        planning.POSITION_TABLE.plan(parsed.get(POSITIONS.name)),
-        planning.LOAN_TABLE.plan(parsed.get(LOANS.name)),
-        planning.LIMIT_TABLE.plan(parsed.get(LIMITS.name)),
-        planning.plan_people(parsed.get(PEOPLE.name)),
-    ]
-    for sheet_plan in plans:
-        key_header = SHEET_BY_NAME[sheet_plan.sheet].columns[0].header
-        for item in sheet_plan.items:
-            if item.changed and item.version_from is not None and item.version_from > effective:
-                issues.error(
-                    sheet_plan.sheet,
-                    item.row or 0,
-                    key_header,
-                    f"生效日期 {effective} 早于该记录现值的生效日期 {item.version_from}，不能倒签变更",
-                )
-    if issues.errors:
-        return _rejected(issues, dry_run)
-
-    result = ImportResult(ok=True, dry_run=dry_run, warnings=_sorted(issues.warnings))
+    plans: list[planning.SheetPlan] = []
+    if not issues.errors:
+        plans = [
+            planning.plan_units(parsed[UNITS.name], stored_units, issues),
+            planning.QUOTA_TABLE.plan(parsed.get(QUOTAS.name)),
+            planning.POSITION_TABLE.plan(parsed.get(POSITIONS.name)),
+            planning.LOAN_TABLE.plan(parsed.get(LOANS.name)),
+            planning.LIMIT_TABLE.plan(parsed.get(LIMITS.name)),
+        ]
+        for sheet_plan in plans:
+            _backdating(sheet_plan, effective, issues)
+    result = ImportResult(ok=True, dry_run=dry_run)
     for sheet_plan in plans:
         c, u, n = sheet_plan.counts()
         result.created[sheet_plan.sheet], result.updated[sheet_plan.sheet], result.unchanged[sheet_plan.sheet] = c, u, n
-    if dry_run:
-        return result
 
-    say("写入数据库")
-    with change_context(
-        source=source,
-        user=user,
-        actor=actor,
-        origin=origin,
-        reason=reason,
-        document_number=document_number,
-        effective=effective,
-        bypasses_approval=True,
-    ) as change_set:
-        write.write_units(plans[0], effective)
-        write.write_simple(planning.QUOTA_TABLE, plans[1], effective)
-        write.write_simple(planning.POSITION_TABLE, plans[2], effective)
-        write.write_simple(planning.LOAN_TABLE, plans[3], effective)
-        write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
-        write.write_people(plans[5], effective)
-        change_set.summary = {
-            "note": "导入为数据装载与同步通道，未经审批流程",
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "warnings": len(result.warnings),
-        }
-        change_set.save(update_fields=["summary"])
-    result.change_set_id = change_set.pk
+    writing = not dry_run and not issues.errors
+    try:
+        with transaction.atomic():
+            change_set = ChangeSet(**change_set_options)
+            if writing:
+                say("写入机构与编制")
+                with change_context(**change_set_options) as change_set:
+                    write.write_units(plans[0], effective)
+                    write.write_simple(planning.QUOTA_TABLE, plans[1], effective)
+                    write.write_simple(planning.POSITION_TABLE, plans[2], effective)
+                    write.write_simple(planning.LOAN_TABLE, plans[3], effective)
+                    write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
+                    _people(raw, index, issues, result, effective, say, write_chunks=True)
+                    if issues.errors:
+                        raise _Rollback
+                    _finish(change_set, result, issues)
+            else:
+                _people(raw, index, issues, result, effective, say, write_chunks=False)
+    except _Rollback:
+        pass
+    if issues.errors:
+        return _rejected(issues, dry_run)
+    result.warnings = _sorted(issues.warnings)
+    if writing:
+        result.change_set_id = change_set.pk
     return result
+
+
+def _people(
+    raw: dict[str, RawSheet],
+    index: Any,
+    issues: Issues,
+    result: ImportResult,
+    effective: dt.date,
+    say: Progress,
+    *,
+    write_chunks: bool,
+) -> None:
+    if PEOPLE.name not in raw:
+        return
+    present, rows = parse_rows(PEOPLE, raw[PEOPLE.name], issues)
+    first_rows: dict[str, int] = {}
+    unit_codes: dict[str, int] | None = None
+    done = 0
+    while chunk := list(islice(rows, PEOPLE_CHUNK)):
+        sheet = ParsedSheet(spec=PEOPLE, present=present, rows=chunk)
+        errors_before = len(issues.errors)
+        validate_people(sheet, index, issues, first_rows)
+        done += len(chunk)
+        say(f"人员 {done:,} 行")
+        if issues.errors:
+            continue  # keep validating to report every problem; nothing more is planned or written
+        plan = planning.plan_people(sheet)
+        _backdating(plan, effective, issues)
+        if len(issues.errors) > errors_before:
+            continue
+        c, u, n = plan.counts()
+        result.created[PEOPLE.name] += c
+        result.updated[PEOPLE.name] += u
+        result.unchanged[PEOPLE.name] += n
+        if write_chunks:
+            if unit_codes is None:
+                unit_codes = dict(Unit.objects.values_list("code", "id"))
+            write.write_people(plan, effective, unit_codes)
+
+
+def _finish(change_set: ChangeSet, result: ImportResult, issues: Issues) -> None:
+    change_set.summary = {
+        "note": "导入为数据装载与同步通道，未经审批流程",
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "warnings": len(issues.warnings),
+    }
+    change_set.save(update_fields=["summary"])
