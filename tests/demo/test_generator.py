@@ -311,9 +311,9 @@ def _assert_round_trip(demo: DemoWorkbook, path: Path) -> None:
         headers = [c.header for c in spec.columns]
         assert sheet.headers == headers
         rows = demo.sheets[spec.name]
-        read = list(sheet.rows)  # rows stream from the file: read them once
-        assert [number for number, _ in read] == list(range(2, len(rows) + 2))
-        for (_, values), row in zip(read, rows, strict=True):
+        rows_read = list(sheet.rows)  # rows stream from the file: read them once
+        assert [number for number, _ in rows_read] == list(range(2, len(rows) + 2))
+        for (_, values), row in zip(rows_read, rows, strict=True):
             read = {h: _normalise(spec.name, h, v) for h, v in zip(headers, values, strict=False)}
             expected = {h: _normalise(spec.name, h, row[h]) for h in headers}
             assert read == expected
