@@ -1,5 +1,6 @@
 # bianzhi — 机构编制数字化管理平台
 # make install   .venv with the package, its dev tools and the `bianzhi` console script
+#                (+ the pages' npm assets in bianzhi/static/vendor and the compiled zh-hans translation)
 # make demo      build the demo district (越城区) and serve it on http://127.0.0.1:8000
 # make test      the whole suite on SQLite, then again on PostgreSQL
 # make lint      ruff + mypy
@@ -12,11 +13,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
-DEBIAN_PACKAGES := python3-venv postgresql fonts-noto-cjk
+# npm comes with NodeSource's nodejs (which conflicts with Debian's npm package); Debian's own nodejs needs it apart.
+DEBIAN_PACKAGES := python3-venv postgresql fonts-noto-cjk nodejs chromium gettext $(if $(shell command -v npm),,npm)
+VENDOR := bianzhi/static/vendor
 
-.PHONY: install demo test test-sqlite test-postgres lint system-deps bench clean
+.PHONY: install assets messages screenshots demo test test-sqlite test-postgres lint system-deps bench clean
 
-install: $(STAMP)
+install: $(STAMP) assets messages
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps-if-missing
@@ -24,6 +27,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# Front-end assets from npm (package.json + package-lock.json): copied into an ignored static folder,
+# never committed and never fetched from a CDN at run time.
+assets: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons/fonts $(VENDOR)/echarts
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
+	   $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css $(VENDOR)/bootstrap-icons/
+	cp node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff2 \
+	   $(VENDOR)/bootstrap-icons/fonts/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	@touch $@
+
+# The zh-hans translation (bianzhi/locale/zh_Hans/LC_MESSAGES/django.po → .mo, not committed); needs gettext.
+messages: $(STAMP)
+	cd bianzhi && ../$(BIN)/django-admin compilemessages --settings=bianzhi.config.settings -l zh_Hans -v 0
 
 # Installs the Debian packages the project needs (root only); `install` calls it when one is missing.
 system-deps:
@@ -60,6 +83,10 @@ lint: install
 	$(BIN)/ruff check bianzhi tests bench
 	$(BIN)/ruff format --check bianzhi tests bench
 	$(BIN)/mypy bianzhi
+
+# The README's screenshot of the unit page, from the demo district (needs chromium).
+screenshots: install
+	$(BIN)/python docs/screenshots/capture.py
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -5,3 +5,12 @@ class AccountsConfig(AppConfig):
     name = "bianzhi.accounts"
     label = "accounts"
     verbose_name = "用户与权限"
+
+    def ready(self) -> None:
+        # The change log and the accounts' own rows are district-wide: only unscoped roles see them.
+        from bianzhi.accounts import permissions
+        from bianzhi.accounts.models import ApiToken, RoleGrant
+        from bianzhi.core.models import ChangeRecord, ChangeSet
+
+        for model in (ChangeSet, ChangeRecord, RoleGrant, ApiToken):
+            permissions.register_scope(model, None)

@@ -1,1 +1,85 @@
-"""Users and roles. Role grants over unit subtrees come with the web issue (domain.md §11)."""
+"""Users, roles and personal API tokens (domain.md §11).
+
+A user's rights come from role grants. Every role but 单位人事干部 covers the whole district; a
+单位人事干部 grant names the unit whose subtree (the unit and all its descendants as of today) it
+covers. Superusers act as 编办管理员. What each role may do is decided in one place,
+``bianzhi.accounts.permissions``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    """The roles of domain.md §11; the stored value is the English key, the label the Chinese name."""
+
+    ADMIN = "admin", "编办管理员"
+    OFFICER = "officer", "编办业务人员"
+    UNIT_HR = "unit_hr", "单位人事干部"
+    LEADER = "leader", "领导"
+    INSPECTOR = "inspector", "检查人员"
+    AUDITOR = "auditor", "审计员"
+
+
+class RoleGrant(models.Model):
+    """One role given to one user; for 单位人事干部 the unit whose subtree it covers."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="role_grants"
+    )
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    unit = models.ForeignKey(
+        "registry.Unit",
+        verbose_name="管理范围（机构及其下属）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField("授权时间", auto_now_add=True)
+    granted_by = models.CharField("授权人", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+        ordering = ["user_id", "role", "unit_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role=Role.UNIT_HR) & Q(unit__isnull=False))
+                | (~Q(role=Role.UNIT_HR) & Q(unit__isnull=True)),
+                name="rolegrant_unit_only_for_unit_hr",
+            ),
+            models.UniqueConstraint(fields=["user", "role"], condition=Q(unit__isnull=True), name="rolegrant_unique"),
+            models.UniqueConstraint(fields=["user", "role", "unit"], name="rolegrant_unique_unit"),
+        ]
+
+    def __str__(self) -> str:
+        label = Role(self.role).label
+        return f"{self.user} {label}" + (f"（{self.unit}）" if self.unit_id else "")
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only the SHA-256 digest of the secret is stored; the secret is shown
+    once, when the token is created. ``prefix`` (the first characters) lets a user tell tokens apart."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField("名称", max_length=100)
+    prefix = models.CharField("前缀", max_length=16)
+    digest = models.CharField("摘要（SHA-256）", max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.name}（{self.prefix}…）"

@@ -2,7 +2,7 @@
 
 DATABASE_URL      sqlite:////absolute/path.sqlite3 or postgres://user@host:port/name
                   (default: an SQLite file in BIANZHI_DATA_DIR)
-BIANZHI_DATA_DIR  folder for the default SQLite file and uploads (default ./var)
+BIANZHI_DATA_DIR  folder for the default SQLite file and uploaded workbooks (uploads/) (default ./var)
 SECRET_KEY        required in production (DEBUG off); a fixed demo key otherwise
 DEBUG             1/0 (default 0)
 ALLOWED_HOSTS     comma-separated (default 127.0.0.1,localhost)
@@ -35,11 +35,24 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # ninja serves the API docs page's own swagger-ui copy from /static/ninja/ (no CDN).
+    "ninja",
+    # Background jobs (architecture.md "jobs"): the Tasks API backport and its database backend;
+    # `bianzhi db_worker` runs the queued tasks.
+    "django_tasks",
+    "django_tasks_db",
     "bianzhi.core",
     "bianzhi.accounts",
     "bianzhi.registry",
     "bianzhi.supervision",
+    "bianzhi.api",
     "bianzhi.demo",
+    # The pages (bianzhi/web): django-filter for list filters, django-htmx for partial updates,
+    # django-axes to lock out repeated failed logins.
+    "django_filters",
+    "django_htmx",
+    "axes",
+    "bianzhi.web",
 ]
 
 MIDDLEWARE = [
@@ -51,6 +64,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bianzhi.config.urls"
@@ -66,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "bianzhi.web.context_processors.navigation",
             ],
         },
     },
@@ -111,8 +128,35 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# bianzhi/static: the pages' own CSS and, in vendor/ (ignored by git), the npm assets `make install` copies.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Logins (domain.md §11): django-axes first, so a locked-out account is refused before the password
+# is checked; lockout is per account and address, so one user's typos never lock a whole office.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
 
 PLATFORM_NAME = "机构编制数字化管理平台"
+
+# Background jobs (workbook validation and import from the pages) wait in the database until a
+# worker (`bianzhi db_worker`) runs them; tests switch to the ImmediateBackend.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    },
+}
+
+# Uploaded workbooks stream to disk past this size (the API keeps them under DATA_DIR/uploads).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+
+from bianzhi.api.api import api
 
 admin.site.site_header = settings.PLATFORM_NAME
 admin.site.site_title = settings.PLATFORM_NAME
@@ -9,6 +10,7 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Until the board exists, the home page is the admin over the register.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("api/v1/", api.urls),
+    # The pages: home at /, each page under its own prefix (bianzhi/web/urls.py).
+    path("", include("bianzhi.web.urls")),
 ]

@@ -18,6 +18,7 @@ DEMO_ACCOUNTS = (
     ("admin", "编办管理员（超级用户）"),
     ("officer", "编办业务人员"),
     ("leader", "领导（只读）"),
+    ("hr", "单位人事干部（区教育体育局及其下属单位）"),
 )
 
 
@@ -30,19 +31,39 @@ class DemoSummary:
 
 
 def demo_accounts_create() -> None:
-    """The demo's accounts; roles proper arrive with the web interface (domain.md §11)."""
+    """The demo's accounts with real role grants (domain.md §11): admin 编办管理员, officer
+    编办业务人员, leader 领导, and hr 单位人事干部 of 区教育体育局 (found by its name in the demo
+    workbook) and all its schools and centres. Admin-site permissions let the district-wide roles
+    browse the register; the admin site is not scoped by unit, so hr uses the API."""
+    from bianzhi.accounts.models import Role, RoleGrant
+    from bianzhi.accounts.services import role_grant_create
+    from bianzhi.core.dates import END
+    from bianzhi.registry.models import UnitVersion
+
+    roles = {"admin": Role.ADMIN, "officer": Role.OFFICER, "leader": Role.LEADER, "hr": Role.UNIT_HR}
+    education = UnitVersion.objects.filter(name="绍兴市越城区教育体育局", valid_to=END).select_related("unit").first()
     view = Permission.objects.filter(
         content_type__app_label__in=["registry", "supervision", "core"], codename__startswith="view_"
     )
     change_rules = Permission.objects.filter(content_type__app_label="supervision", codename="change_rulesetting")
-    for username, role in DEMO_ACCOUNTS:
+    for username, label in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(username=username)
-        user.first_name = role
-        user.is_staff = True
+        user.first_name = label
+        role = roles[username]
+        # The admin site is not scoped by unit, so a unit HR officer stays out of it (API only).
+        user.is_staff = role != Role.UNIT_HR
         user.is_superuser = username == "admin"
         user.set_password(DEMO_PASSWORD)
         user.save()
-        user.user_permissions.set([*view, *(change_rules if username == "officer" else [])])
+        if role == Role.UNIT_HR:
+            user.user_permissions.clear()
+        else:
+            user.user_permissions.set([*view, *(change_rules if username == "officer" else [])])
+        unit = education.unit if role == Role.UNIT_HR and education is not None else None
+        if role == Role.UNIT_HR and unit is None:
+            continue  # a demo workbook without 区教育体育局 (never the case with the fixed seed)
+        if not RoleGrant.objects.filter(user=user, role=role, unit=unit).exists():
+            role_grant_create(user=user, role=role, unit=unit, actor="bianzhi demo")
 
 
 def demo_build(*, data_dir: Path, people: int = 6000, seed: int = 20260630) -> DemoSummary:

@@ -9,6 +9,7 @@ import or an executed matter closes the current row and opens a new one, so ever
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -305,3 +306,106 @@ class Suspension(models.Model):
     @staticmethod
     def in_force_on(day) -> Q:
         return Q(started_on__lte=day) & (Q(lifted_on__isnull=True) | Q(lifted_on__gt=day))
+
+
+class WorkbookUpload(models.Model):
+    """A standard workbook uploaded for import (interchange.md §1): kept under
+    ``BIANZHI_DATA_DIR/uploads``, validated by a dry run, then imported when someone confirms it.
+    The state moves 已上传 → 校验通过 / 校验未通过 → 已导入; ``report`` is the last validation or
+    import result in the shape of ``bianzhi import --json``."""
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", "已上传"
+        VALID = "valid", "校验通过"
+        INVALID = "invalid", "校验未通过"
+        IMPORTED = "imported", "已导入"
+
+    file_name = models.CharField("文件名", max_length=255)
+    stored_path = models.CharField("存放位置", max_length=500, help_text="相对于数据目录下的 uploads")
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.UPLOADED, db_index=True)
+    effective = models.DateField("生效日期", null=True, blank=True, help_text="空为导入当天")
+    reason = models.TextField("理由", blank=True)
+    document_number = models.CharField("文号", max_length=200, blank=True)
+    report = models.JSONField("校验报告", default=dict, blank=True)
+    validated_at = models.DateTimeField("校验时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认导入人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    change_set = models.ForeignKey(
+        "core.ChangeSet", verbose_name="变更批次", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "工作簿上传"
+        verbose_name_plural = "工作簿上传"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_state_display()}）"
+
+
+class ImportJob(models.Model):
+    """导入任务: one background run over an uploaded workbook — a validation (a dry run of the
+    import) or a confirmed import (re-validated first) — with the progress the page polls.
+
+    ``progress`` and ``percent`` are written from the import's progress callback while the job
+    runs; the outcome lands on the upload itself (its state and report), as with the API."""
+
+    class Kind(models.TextChoices):
+        VALIDATE = "validate", "校验"
+        CONFIRM = "confirm", "导入"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "出错"
+
+    upload = models.ForeignKey(WorkbookUpload, verbose_name="工作簿", on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.QUEUED, db_index=True)
+    progress = models.CharField("进度", max_length=200, blank=True)
+    percent = models.PositiveSmallIntegerField("完成百分比", default=0)
+    data_rows = models.PositiveIntegerField("数据行数", null=True, blank=True, help_text="各标准工作表的非空数据行合计")
+    task_id = models.CharField("后台任务编号", max_length=64, blank=True)
+    error = models.TextField("异常信息", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.upload.file_name} {self.get_kind_display()}（{self.get_state_display()}）"
+
+    @property
+    def active(self) -> bool:
+        return self.state in {self.State.QUEUED, self.State.RUNNING}

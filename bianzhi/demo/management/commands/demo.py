@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +15,17 @@ from django.db import connection
 from bianzhi.core.cli import MISUSE, write_text
 from bianzhi.demo.generator import AS_OF
 from bianzhi.demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_build
+
+
+def _die_with_parent() -> None:
+    """In the demo's worker process: end it when the demo process ends, however that ends
+    (Linux ``PR_SET_PDEATHSIG``; elsewhere the worker is stopped when the server stops)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class Command(BaseCommand):
@@ -56,6 +70,16 @@ class Command(BaseCommand):
         if options["no_serve"]:
             write_text("\n".join(lines))
             return
-        lines.append(f"  打开 http://{options['addr']}/admin/ 登录（Ctrl+C 停止）")
+        lines.append(f"  打开 http://{options['addr']}/ 登录（Ctrl+C 停止）")
         write_text("\n".join(lines))
-        call_command("runserver", options["addr"], use_reloader=False, insecure_serving=True)
+        # The import pages validate and import workbooks in the background: the demo runs its own
+        # worker (`bianzhi db_worker`) beside the web server, on the same database.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "bianzhi.config.cli", "db_worker", "--no-startup-delay", "--no-reload"],
+            preexec_fn=_die_with_parent,  # set before any thread starts
+        )
+        try:
+            call_command("runserver", options["addr"], use_reloader=False, insecure_serving=True)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)

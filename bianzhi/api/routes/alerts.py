@@ -1,0 +1,333 @@
+"""监测预警与预测: alerts evaluated as of a day or stored by monitoring runs (domain.md §4), and the
+retirement forecast (domain.md §6). Alerts of a unit are seen by whoever may see the unit; ID
+numbers in alerts and forecasts are masked per role (domain.md §11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from bianzhi.accounts.permissions import (
+    Action,
+    Scope,
+    mask_id_number,
+    mask_ids_in_text,
+    restrict,
+    scope,
+    sees_full_id,
+)
+from bianzhi.api import selectors
+from bianzhi.api.common import day_or_today, paginate, replies, require, require_somewhere
+from bianzhi.api.errors import ApiError, not_found
+from bianzhi.api.schemas import MAX_ID, BodyIn, Day, Month, Page, PageParams, UnitCode
+from bianzhi.core.dates import add_months, today
+from bianzhi.registry.models import PersonVersion, Unit
+from bianzhi.supervision.models import Alert, MonitoringRun, Severity
+from bianzhi.supervision.rulebook import all_rules, effective_rules
+from bianzhi.supervision.selectors import retirements_forecast
+from bianzhi.supervision.services import alerts_evaluate, monitoring_run
+
+router = Router(tags=["监测预警"])
+
+_BASE_KEYS = ("rule", "severity", "message", "unit", "region", "person")
+
+
+class RuleOut(Schema):
+    id: str = Field(..., description="规则编号，如 over_staffing")
+    name: str = Field(..., description="规则名称")
+    description: str
+    severity: str = Field(..., description="当前严重程度：高、中、低")
+    enabled: bool = Field(..., description="是否启用")
+    params: dict[str, Any] = Field(default_factory=dict, description="当前参数")
+
+
+class AlertOut(Schema):
+    rule: str = Field(..., description="规则编号")
+    rule_name: str = Field(..., description="规则名称")
+    severity: str = Field(..., description="严重程度：高、中、低")
+    message: str = Field(..., description="中文说明（身份证号按角色脱敏）")
+    unit: str | None = Field(None, description="机构代码")
+    region: str | None = Field(None, description="区划代码")
+    person: str | None = Field(None, description="身份证号（按角色脱敏）")
+    data: dict[str, Any] = Field(default_factory=dict, description="规则的其余键（见 interchange.md §2）")
+
+
+class StoredAlertOut(AlertOut):
+    id: int
+    run: int = Field(..., description="监测运行编号")
+    as_of: dt.date = Field(..., description="监测日期")
+
+
+class AlertPage(Page[AlertOut]):
+    as_of: dt.date
+
+
+class StoredAlertPage(Page[StoredAlertOut]):
+    run: int | None = Field(None, description="所列预警所属的监测运行（尚无运行时为空）")
+    as_of: dt.date | None = None
+
+
+class RunOut(Schema):
+    id: int
+    as_of: dt.date = Field(..., description="监测日期")
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    alert_count: int = Field(..., description="全区预警数")
+
+
+class AlertFilters(Schema):
+    rule: str | None = Field(None, max_length=64, pattern=r"^[a-z0-9_]+$", description="规则编号")
+    severity: Severity | None = Field(None, description="严重程度")
+    unit: UnitCode | None = Field(None, description="机构代码")
+    subtree: bool = Field(False, description="包括该机构的全部下属机构")
+
+
+class EvaluateFilters(AlertFilters):
+    as_of: Day | None = Field(None, description="截至日期（默认今天）")
+
+
+class StoredFilters(AlertFilters):
+    run: int | None = Field(None, ge=1, le=MAX_ID, description="监测运行编号（默认最近一次）")
+
+
+def _rule_names() -> dict[str, str]:
+    return {rule.id: rule.name for rule in all_rules()}
+
+
+def _check_rule(rule: str | None) -> None:
+    if rule and rule not in _rule_names():
+        raise ApiError(422, f"没有编号为“{rule}”的监测规则", errors=[{"location": "query.rule", "message": "未知规则"}])
+
+
+class _Viewer:
+    """Decides, per alert, whether the user sees it and whether its ID number is masked."""
+
+    def __init__(self, user: Any, codes: set[str]) -> None:
+        self.user = user
+        self.scope: Scope = scope(user, Action.VIEW)
+        self.ids = dict(Unit.objects.filter(code__in=codes).values_list("code", "pk"))
+
+    def sees(self, alert: dict[str, Any]) -> bool:
+        unit = alert.get("unit")
+        if not unit:
+            return self.scope.everything
+        return self.scope.covers(self.ids.get(unit))
+
+    def show(self, alert: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+        person = alert.get("person") or None
+        masked = bool(person) and not sees_full_id(self.user, self.ids.get(alert.get("unit") or ""))
+        message = alert.get("message", "")
+        data = {k: v for k, v in alert.items() if k not in _BASE_KEYS}
+        if masked and person:
+            message = mask_ids_in_text(message, [person])
+            person = mask_id_number(person)
+        return {
+            "rule": alert["rule"],
+            "rule_name": names.get(alert["rule"], ""),
+            "severity": alert["severity"],
+            "message": message,
+            "unit": alert.get("unit") or None,
+            "region": alert.get("region") or None,
+            "person": person,
+            "data": data,
+        }
+
+
+def _unit_codes(request: HttpRequest, filters: AlertFilters, day: dt.date) -> set[str] | None:
+    try:
+        ids = selectors.units_filter(user=request.user, code=filters.unit, subtree=filters.subtree, day=day)
+    except LookupError:
+        raise not_found(f"机构 {filters.unit}") from None
+    if ids is None:
+        return None
+    return set(Unit.objects.filter(pk__in=ids).values_list("code", flat=True))
+
+
+def _matches(alert: dict[str, Any], filters: AlertFilters, codes: set[str] | None) -> bool:
+    if filters.rule and alert["rule"] != filters.rule:
+        return False
+    if filters.severity and alert["severity"] != filters.severity:
+        return False
+    return codes is None or alert.get("unit") in codes
+
+
+@router.get("/alerts/rules", response=replies({200: list[RuleOut]}), summary="监测规则列表")
+def rule_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """已登记的监测规则及其当前设置（启用、严重程度、参数）。"""
+    require_somewhere(request, Action.VIEW)
+    return [
+        {
+            "id": r.rule.id,
+            "name": r.rule.name,
+            "description": r.rule.description,
+            "severity": r.severity,
+            "enabled": r.enabled,
+            "params": r.params,
+        }
+        for r in effective_rules()
+    ]
+
+
+@router.get("/alerts/evaluate", response=replies({200: AlertPage}, 404), summary="按日期即时计算预警")
+def alerts_evaluate_view(
+    request: HttpRequest, filters: Query[EvaluateFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """对截至某日的登记数据即时运行全部启用的监测规则（不保存），可按规则、严重程度和机构筛选。
+    单位人事干部只看到本单位及下属机构的预警。"""
+    require_somewhere(request, Action.VIEW)
+    _check_rule(filters.rule)
+    day = day_or_today(filters.as_of)
+    codes = _unit_codes(request, filters, day)
+    alerts = [a for a in alerts_evaluate(as_of=day) if _matches(a, filters, codes)]
+    viewer = _Viewer(request.user, {a["unit"] for a in alerts if a.get("unit")})
+    visible = [a for a in alerts if viewer.sees(a)]
+    names = _rule_names()
+    return {**paginate(visible, page, lambda a: viewer.show(a, names)), "as_of": day}
+
+
+@router.get("/alerts", response=replies({200: StoredAlertPage}, 404), summary="已保存的监测预警")
+def stored_alerts(request: HttpRequest, filters: Query[StoredFilters], page: Query[PageParams]) -> dict[str, Any]:
+    """一次监测运行（默认最近一次）保存的预警，可按规则、严重程度和机构筛选。"""
+    require_somewhere(request, Action.VIEW)
+    _check_rule(filters.rule)
+    runs = MonitoringRun.objects.order_by("-started_at", "-id")
+    run = runs.filter(pk=filters.run).first() if filters.run else runs.first()
+    if filters.run and run is None:
+        raise not_found(f"监测运行 {filters.run}")
+    if run is None:
+        return {"total": 0, "limit": page.limit, "offset": page.offset, "items": [], "run": None, "as_of": None}
+    qs = Alert.objects.filter(run=run).order_by("id")
+    if filters.rule:
+        qs = qs.filter(rule=filters.rule)
+    if filters.severity:
+        qs = qs.filter(severity=filters.severity)
+    codes = _unit_codes(request, filters, run.as_of)
+    if codes is not None:
+        qs = qs.filter(unit_code__in=codes)
+    qs = restrict(qs, request.user, Action.VIEW)
+    total = qs.count()
+    rows = list(qs[page.offset : page.offset + page.limit])
+    viewer = _Viewer(request.user, {a.unit_code for a in rows if a.unit_code})
+    names = _rule_names()
+    items = [
+        {
+            **viewer.show({**a.data, "rule": a.rule, "severity": a.severity, "message": a.message}, names),
+            "id": a.pk,
+            "run": run.pk,
+            "as_of": run.as_of,
+        }
+        for a in rows
+    ]
+    return {
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": items,
+        "run": run.pk,
+        "as_of": run.as_of,
+    }
+
+
+@router.get("/alerts/runs", response=replies({200: Page[RunOut]}), summary="监测运行列表")
+def run_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
+    """已保存的监测运行，最近的在前。预警数为全区数。"""
+    require_somewhere(request, Action.VIEW)
+    qs = MonitoringRun.objects.order_by("-started_at", "-id")
+    return paginate(qs, page, _run_out)
+
+
+def _run_out(run: MonitoringRun) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "as_of": run.as_of,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "alert_count": run.alert_count,
+    }
+
+
+class RunIn(BodyIn):
+    as_of: Day | None = Field(None, description="监测日期（默认今天）")
+
+
+@router.post("/alerts/runs", response=replies({201: RunOut}, 400), summary="执行并保存一次监测")
+def run_create(request: HttpRequest, data: RunIn) -> Any:
+    """对截至某日的数据运行全部启用的规则并保存结果，便于追踪每条预警的出现与消除。"""
+    require(request, Action.MONITOR)
+    run, _ = monitoring_run(as_of=day_or_today(data.as_of))
+    return Status(201, _run_out(run))
+
+
+# ---------------------------------------------------------------- forecasts
+
+forecasts = Router(tags=["预测"])
+
+
+class RetirementOut(Schema):
+    person: str = Field(..., description="身份证号（按角色脱敏）")
+    name: str = Field(..., description="姓名")
+    unit: str = Field(..., description="机构代码")
+    month: str = Field(..., description="法定退休月份 YYYY-MM")
+
+
+class RetirementPage(Page[RetirementOut]):
+    start: str = Field(..., description="起始月份 YYYY-MM")
+    months: int
+
+
+class RetirementFilters(Schema):
+    start: Month | None = Field(None, description="起始月份 YYYY-MM（默认本月，可早于本月）")
+    months: int = Field(12, ge=1, le=600, description="月数（默认 12）")
+    unit: UnitCode | None = Field(None, description="机构代码")
+    subtree: bool = Field(False, description="包括该机构的全部下属机构")
+
+
+@forecasts.get("/forecasts/retirements", response=replies({200: RetirementPage}, 404), summary="退休预测")
+def retirement_forecast(
+    request: HttpRequest, filters: Query[RetirementFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """今天在编、所在机构今天在设的人员中，法定退休月份落在起始月份起 N 个月内的（domain.md §6），
+    按月份、机构、身份证号排序；身份证号按角色脱敏。"""
+    require_somewhere(request, Action.VIEW)
+    day = today()
+    start = dt.date(int(filters.start[:4]), int(filters.start[5:7]), 1) if filters.start else day.replace(day=1)
+    start_label = f"{start.year:04d}-{start.month:02d}"
+    if add_months(start, filters.months).year > 2299:
+        raise ApiError(422, "预测范围超出 2299 年", errors=[{"location": "query.months", "message": "月数过大"}])
+    try:
+        ids = selectors.units_filter(user=request.user, code=filters.unit, subtree=filters.subtree, day=day)
+    except LookupError:
+        raise not_found(f"机构 {filters.unit}") from None
+    rows = retirements_forecast(start=start, months=filters.months, today=day)
+    codes = {r["unit"] for r in rows}
+    viewer = _Viewer(request.user, codes)
+    wanted = None if ids is None else set(Unit.objects.filter(pk__in=ids).values_list("code", flat=True))
+    visible = [r for r in rows if viewer.sees(r) and (wanted is None or r["unit"] in wanted)]
+    chunk = visible[page.offset : page.offset + page.limit]
+    names = dict(
+        PersonVersion.objects.filter(
+            PersonVersion.as_of(day), person__id_number__in=[r["person"] for r in chunk]
+        ).values_list("person__id_number", "name")
+    )
+    items = [
+        {
+            "person": r["person"]
+            if sees_full_id(request.user, viewer.ids.get(r["unit"]))
+            else mask_id_number(r["person"]),
+            "name": names.get(r["person"], ""),
+            "unit": r["unit"],
+            "month": r["month"],
+        }
+        for r in chunk
+    ]
+    return {
+        "total": len(visible),
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": items,
+        "start": start_label,
+        "months": filters.months,
+    }

@@ -1,0 +1,422 @@
+"""Reads for the pages, each scoped by the permission choke point (``bianzhi.accounts.permissions``).
+
+They build on the register's and supervision's own selectors and services and add what a page
+needs: the units a user may see as of a day, their figures rolled up, the alerts of a day with ID
+numbers masked per role (domain.md §11), a unit's tables and its history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from bianzhi.accounts.models import Role
+from bianzhi.accounts.permissions import (
+    Action,
+    can,
+    id_for,
+    mask_id_number,
+    mask_ids_in_text,
+    restrict,
+    roles_of,
+    sees_full_id,
+)
+from bianzhi.core.dates import END
+from bianzhi.core.models import ChangeRecord
+from bianzhi.registry import selectors as registry
+from bianzhi.registry.models import (
+    Division,
+    Person,
+    PersonVersion,
+    StaffingQuota,
+    Suspension,
+    TurnoverLoan,
+    Unit,
+    UnitVersion,
+)
+from bianzhi.registry.selectors import RollUp, StaffingFigures
+from bianzhi.registry.trees import descendants_with_depth
+from bianzhi.supervision.models import Alert, MonitoringRun, Severity
+from bianzhi.supervision.rulebook import all_rules
+from bianzhi.supervision.services import alerts_evaluate
+
+#: Alert colours of the unit tree: the highest severity of a unit's alerts, green without any.
+COLOUR_OF_SEVERITY: dict[str, str] = {Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "blue"}
+SEVERITY_RANK: dict[str, int] = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+GREEN = "green"
+
+#: Change-log entities keyed by a unit code (``code`` or ``code/…``); people are keyed by ID number.
+UNIT_ENTITIES = ("机构", "编制", "职数", "周转编制", "暂缓审批")
+
+
+# ---------------------------------------------------------------- who the user is
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    label: str
+    unit_code: str = ""
+    unit_name: str = ""
+
+
+def user_grants(*, user: Any) -> list[Grant]:
+    """The user's roles, with the unit (code and current name) of each 单位人事干部 grant."""
+    grants = list(dict.fromkeys(roles_of(user)))  # a superuser with an admin grant is one 编办管理员
+    unit_ids = {unit_id for _, unit_id in grants if unit_id}
+    names = {
+        v.unit_id: (v.unit.code, v.name)
+        for v in UnitVersion.objects.filter(unit_id__in=unit_ids, valid_to=END).select_related("unit")
+    }
+    result = []
+    for role, unit_id in sorted(grants, key=lambda g: (list(Role.values).index(g[0]), g[1] or 0)):
+        code, name = names.get(unit_id, ("", "")) if unit_id else ("", "")
+        result.append(Grant(role=role, label=Role(role).label, unit_code=code, unit_name=name))
+    return result
+
+
+def visible_unit_ids(*, user: Any) -> set[int]:
+    """Ids of every unit the user may see (all units for district-wide roles)."""
+    return set(restrict(Unit.objects.all(), user, Action.VIEW).values_list("pk", flat=True))
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclass
+class ScopeFigures:
+    """The figures of the units a user may see as of a day, rolled up (domain.md §3)."""
+
+    units: int
+    staffing: dict[str, StaffingFigures] = field(default_factory=dict)
+    leaders: dict[str, int] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+
+
+def scope_figures(*, user: Any, day: dt.date) -> ScopeFigures:
+    """Per-unit figures (SQL aggregates) of the visible active units, added up per staffing type —
+    vacancies and excesses summed unit by unit, never netted (domain.md §3)."""
+    visible = visible_unit_ids(user=user)
+    roll = RollUp(key="scope")
+    for unit_id, figures in registry.unit_figures(day).items():
+        if unit_id in visible:
+            roll.add(figures)
+    return ScopeFigures(units=roll.units, staffing=roll.staffing, leaders=roll.leaders, positions=roll.positions)
+
+
+def unit_staffing_rows(*, unit: Unit, day: dt.date) -> list[dict[str, Any]]:
+    """One row per staffing type of a unit: quota, loans in use, approved, actual, vacancy and rate,
+    reserved (在途) and usable (domain.md §3). Empty when the unit is not active on D."""
+    ids = [unit.pk]
+    quota = registry.quota_by_unit_type(day, ids)
+    loans = registry.loans_in_use_by_unit_type(day, ids)
+    actual = registry.actual_by_unit_type(day, ids)
+    reserved = registry.reserved_by_unit_type(day, ids)
+    approved = registry.approved_by_unit_type(day, ids)
+    rows = []
+    for _, staffing_type in sorted(set(quota) | set(loans) | set(actual) | set(reserved)):
+        key = (unit.pk, staffing_type)
+        figures = StaffingFigures(
+            approved=approved.get(key, 0),
+            actual=actual.get(key, 0),
+            vacancy=max(0, approved.get(key, 0) - actual.get(key, 0)),
+            over=max(0, actual.get(key, 0) - approved.get(key, 0)),
+            reserved=reserved.get(key, 0),
+        )
+        rows.append(
+            {"staffing_type": staffing_type, "quota": quota.get(key, 0), "loans": loans.get(key, 0)}
+            | figures_row(figures)
+        )
+    return rows
+
+
+def figures_row(figures: StaffingFigures) -> dict[str, Any]:
+    return {
+        "approved": figures.approved,
+        "actual": figures.actual,
+        "vacancy": figures.vacancy,
+        "vacancy_rate": figures.vacancy_rate,
+        "over": figures.over,
+        "reserved": figures.reserved,
+        "usable": figures.usable,
+    }
+
+
+def unit_position_rows(*, unit: Unit, day: dt.date) -> list[dict[str, Any]]:
+    """Approved leader positions (职数) against leaders on staff, per category (0 without a row)."""
+    positions = registry.positions_by_unit_category(day, [unit.pk])
+    leaders = registry.leaders_by_unit_category(day, [unit.pk])
+    rows = []
+    for _, category in sorted(set(positions) | set(leaders)):
+        key = (unit.pk, category)
+        approved, actual = positions.get(key, 0), leaders.get(key, 0)
+        rows.append(
+            {
+                "category": category,
+                "approved": approved,
+                "actual": actual,
+                "vacancy": max(0, approved - actual),
+                "over": max(0, actual - approved),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- units
+
+
+def unit_get(*, user: Any, code: str) -> Unit | None:
+    """The unit with this code if the user may see it (another unit is simply not found)."""
+    return restrict(Unit.objects.filter(code=code), user, Action.VIEW).first()
+
+
+def unit_version_as_of(*, user: Any, unit: Unit, day: dt.date) -> UnitVersion | None:
+    qs = UnitVersion.objects.filter(UnitVersion.as_of(day), unit=unit).select_related("unit", "parent")
+    return restrict(qs, user, Action.VIEW).first()
+
+
+def unit_tree_versions(*, user: Any, day: dt.date, include_inactive: bool = False) -> QuerySet[UnitVersion]:
+    """The attributes as of D of every unit the user may see (active ones unless asked)."""
+    qs = registry.unit_versions_as_of(day, active=not include_inactive)
+    return restrict(qs, user, Action.VIEW).select_related("unit", "parent")
+
+
+def tree_order(*, user: Any, day: dt.date, include_inactive: bool = False) -> dict[int, tuple[int, int]]:
+    """unit id → (position in tree order, depth) over the units the user may see as of D: the
+    district's top units (or a unit HR officer's own units) first, each followed by its subtree."""
+    rows = unit_tree_versions(user=user, day=day, include_inactive=include_inactive).values_list(
+        "unit_id", "parent_id", "unit__code"
+    )
+    versions = {unit_id: parent for unit_id, parent, _ in rows}
+    codes = {unit_id: code for unit_id, _, code in rows}
+    roots = sorted(
+        (unit_id for unit_id, parent in versions.items() if parent is None or parent not in versions),
+        key=lambda unit_id: codes[unit_id],
+    )
+    order: dict[int, tuple[int, int]] = {}
+    for unit_id, depth in descendants_with_depth(roots, day=day).items():
+        if unit_id in versions and unit_id not in order:
+            order[unit_id] = (len(order), depth)
+    return order
+
+
+def division_names() -> dict[str, str]:
+    return dict(Division.objects.values_list("code", "name"))
+
+
+def region_choices(*, user: Any, day: dt.date) -> list[tuple[str, str]]:
+    """The divisions (区划) of the units the user may see, with their names."""
+    names = division_names()
+    regions = sorted(
+        set(
+            unit_tree_versions(user=user, day=day, include_inactive=True)
+            .exclude(region="")
+            .values_list("region", flat=True)
+        )
+    )
+    return [(code, f"{code} {names.get(code, '')}".strip()) for code in regions]
+
+
+def unit_choices(*, user: Any, day: dt.date) -> list[tuple[str, str]]:
+    return [
+        (code, f"{name}（{code}）")
+        for code, name in unit_tree_versions(user=user, day=day, include_inactive=True)
+        .order_by("unit__code")
+        .values_list("unit__code", "name")
+    ]
+
+
+def loan_list(*, user: Any, unit: Unit, day: dt.date) -> QuerySet[TurnoverLoan]:
+    qs = TurnoverLoan.objects.filter(TurnoverLoan.as_of(day), unit=unit)
+    return restrict(qs, user, Action.VIEW).order_by("staffing_type", "start_date", "pk")
+
+
+def quota_list(*, user: Any, unit: Unit, day: dt.date) -> QuerySet[StaffingQuota]:
+    qs = StaffingQuota.objects.filter(StaffingQuota.as_of(day), unit=unit)
+    return restrict(qs, user, Action.VIEW).order_by("staffing_type")
+
+
+def suspension_list(*, user: Any, unit: Unit) -> QuerySet[Suspension]:
+    return restrict(Suspension.objects.filter(unit=unit), user, Action.VIEW).order_by("-started_on", "-pk")
+
+
+def suspension_in_force(*, user: Any, unit: Unit, day: dt.date) -> Suspension | None:
+    """The 暂缓审批 in force on D, if any (domain.md §9)."""
+    return suspension_list(user=user, unit=unit).filter(Suspension.in_force_on(day)).first()
+
+
+def suspended_unit_ids(*, user: Any, day: dt.date) -> set[int]:
+    """Units (among those the user may see) with a 暂缓审批 in force on D."""
+    qs = Suspension.objects.filter(Suspension.in_force_on(day))
+    return set(restrict(qs, user, Action.VIEW).values_list("unit_id", flat=True))
+
+
+def unit_version_history(*, user: Any, unit: Unit) -> QuerySet[UnitVersion]:
+    """Every period of the unit's attributes (its effective-dated versions), newest first."""
+    return (
+        restrict(UnitVersion.objects.filter(unit=unit), user, Action.VIEW)
+        .select_related("parent")
+        .order_by("-valid_from")
+    )
+
+
+def unit_change_records(*, user: Any, unit: Unit) -> QuerySet[ChangeRecord]:
+    """The change-log records about the unit and its quotas, positions, loans and suspensions, for
+    the roles that may read the change log (none for the others)."""
+    qs = ChangeRecord.objects.filter(entity__in=UNIT_ENTITIES).filter(
+        Q(key=unit.code) | Q(key__startswith=f"{unit.code}/")
+    )
+    return restrict(qs, user, Action.VIEW_CHANGELOG).select_related("change_set", "change_set__user")
+
+
+# ---------------------------------------------------------------- people
+
+
+def person_list(
+    *, user: Any, day: dt.date, unit: Unit | None = None, on_staff: bool = False
+) -> QuerySet[PersonVersion]:
+    """People's attributes as of D that the user may see (optionally of one unit, on staff only)."""
+    qs = registry.people_on_staff(day) if on_staff else PersonVersion.objects.filter(PersonVersion.as_of(day))
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    return restrict(qs, user, Action.VIEW).select_related("person", "unit")
+
+
+def person_search_filter(text: str) -> Q:
+    """A name (or part of one) or a full ID number — never part of a number, so a masked number
+    cannot be guessed digit by digit (domain.md §11)."""
+    text = text.strip()
+    return Q(name__icontains=text) | Q(person__id_number=text.upper())
+
+
+def person_row(*, user: Any, version: PersonVersion, day: dt.date, unit_names: dict[int, str]) -> dict[str, Any]:
+    """A person as the user may see them: the ID number whole or masked and, when masked, no birth
+    date (it is part of the number)."""
+    whole = sees_full_id(user, version.unit_id)
+    person: Person = version.person
+    return {
+        "name": version.name,
+        "id_number": id_for(user, person.id_number, version.unit_id),
+        "gender": version.gender,
+        "birth_date": version.birth_date if whole else None,
+        "age": _age(version.birth_date, day),
+        "unit_code": version.unit.code,
+        "unit_name": unit_names.get(version.unit_id, ""),
+        "staffing_type": version.staffing_type,
+        "category": version.category,
+        "post": version.post,
+        "position_category": version.position_category,
+        "status": person.status,
+        "entry_date": person.entry_date,
+        "left_date": person.left_date,
+        "retirement_month": version.retirement_month.strftime("%Y-%m") if version.retirement_month else "",
+    }
+
+
+def _age(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def unit_names_as_of(unit_ids: set[int], day: dt.date) -> dict[int, str]:
+    """The names of units as of D (their latest name for units not in force that day)."""
+    names = dict(UnitVersion.objects.filter(unit_id__in=unit_ids).order_by("valid_from").values_list("unit_id", "name"))
+    names.update(
+        UnitVersion.objects.filter(UnitVersion.as_of(day), unit_id__in=unit_ids).values_list("unit_id", "name")
+    )
+    return names
+
+
+# ---------------------------------------------------------------- alerts
+
+
+@dataclass
+class DayAlerts:
+    """The alerts as of a day the user may see: from the latest stored full run of that day when
+    there is one (so its run number can be cited), evaluated on the spot otherwise."""
+
+    day: dt.date
+    run: MonitoringRun | None
+    rows: list[dict[str, Any]]
+
+    def colours(self) -> dict[str, str]:
+        """unit code → colour of its highest-severity alert."""
+        best: dict[str, str] = {}
+        for row in self.rows:
+            code, severity = row["unit"], row["severity"]
+            if code and SEVERITY_RANK.get(severity, 0) > SEVERITY_RANK.get(best.get(code, ""), 0):
+                best[code] = severity
+        return {code: COLOUR_OF_SEVERITY[severity] for code, severity in best.items()}
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for row in self.rows:
+            counts[row["severity"]] += 1
+        return {severity: counts.get(severity, 0) for severity in Severity.values}
+
+
+def rule_names() -> dict[str, str]:
+    return {rule.id: rule.name for rule in all_rules()}
+
+
+def latest_run(day: dt.date) -> MonitoringRun | None:
+    return (
+        MonitoringRun.objects.filter(as_of=day, scope="", finished_at__isnull=False)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
+    """Alerts as of D within the user's scope, ID numbers masked per role (domain.md §11)."""
+    run = latest_run(day)
+    raw: list[dict[str, Any]]
+    if run is not None:
+        alerts = restrict(Alert.objects.filter(run=run), user, Action.VIEW).order_by("pk")
+        raw = [{**a.data, "rule": a.rule, "severity": a.severity, "message": a.message} for a in alerts]
+    else:
+        raw = alerts_evaluate(as_of=day)
+        allowed_codes = set(
+            restrict(
+                Unit.objects.filter(code__in={a.get("unit") for a in raw if a.get("unit")}), user, Action.VIEW
+            ).values_list("code", flat=True)
+        )
+        district = can(user, Action.VIEW)
+        raw = [a for a in raw if (a.get("unit") in allowed_codes if a.get("unit") else district)]
+    codes = {a.get("unit") for a in raw if a.get("unit")}
+    units = dict(Unit.objects.filter(code__in=codes).values_list("code", "pk"))
+    names = unit_names_as_of(set(units.values()), day)
+    sequences = dict(
+        UnitVersion.objects.filter(UnitVersion.as_of(day), unit_id__in=units.values()).values_list(
+            "unit__code", "sequence"
+        )
+    )
+    regions = division_names()
+    rules = rule_names()
+    rows = []
+    for alert in raw:
+        code = alert.get("unit") or ""
+        person = alert.get("person") or ""
+        message = alert.get("message", "")
+        if person and not sees_full_id(user, units.get(code)):
+            message = mask_ids_in_text(message, [person])
+            person = mask_id_number(person)
+        region = alert.get("region") or ""
+        rows.append(
+            {
+                "rule": alert["rule"],
+                "rule_name": rules.get(alert["rule"], alert["rule"]),
+                "severity": alert["severity"],
+                "unit": code,
+                "unit_name": names.get(units.get(code, 0), ""),
+                "sequence": sequences.get(code, ""),
+                "region": region,
+                "region_name": regions.get(region, ""),
+                "person": person,
+                "message": message,
+            }
+        )
+    return DayAlerts(day=day, run=run, rows=rows)

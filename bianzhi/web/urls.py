@@ -1,0 +1,19 @@
+"""URLs of the pages: home at /, each page under its own prefix; names ``web:<model>_<action>``."""
+
+from django.urls import include, path
+
+from bianzhi.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("units/", views.UnitListView.as_view(), name="unit_list"),
+    path("units/<str:code>/", views.UnitDetailView.as_view(), name="unit_detail"),
+    path("people/", views.PersonListView.as_view(), name="person_list"),
+    path("alerts/", views.AlertListView.as_view(), name="alert_list"),
+    # Import in the browser (bianzhi/web/imports.py): names ``web:imports:upload_<action>``.
+    path("imports/", include("bianzhi.web.imports")),
+]
