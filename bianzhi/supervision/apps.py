@@ -5,3 +5,9 @@ class SupervisionConfig(AppConfig):
     name = "bianzhi.supervision"
     label = "supervision"
     verbose_name = "监督预警"
+
+    def ready(self) -> None:
+        from bianzhi.registry.hooks import on_units_changed
+        from bianzhi.supervision.handlers import refresh_units
+
+        on_units_changed(refresh_units)

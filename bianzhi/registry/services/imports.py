@@ -14,6 +14,7 @@ from django.db import transaction
 from bianzhi.core.changelog import change_context
 from bianzhi.core.dates import today
 from bianzhi.core.models import ChangeSet
+from bianzhi.registry import hooks
 from bianzhi.registry.importer import plan as planning
 from bianzhi.registry.importer import write
 from bianzhi.registry.importer.reader import SHEET_NAMES, RawSheet, UnreadableFile, read_sources
@@ -47,6 +48,8 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     change_set_id: int | None = None
+    #: codes of the units whose data this import created or changed (not part of the JSON)
+    touched_units: set[str] = field(default_factory=set)
 
     def as_json(self) -> dict[str, Any]:
         """The shape of ``bianzhi import --json`` (interchange.md §2)."""
@@ -274,10 +277,16 @@ def _import(
                     write.write_simple(planning.POSITION_TABLE, plans[2], effective)
                     write.write_simple(planning.LOAN_TABLE, plans[3], effective)
                     write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
+                    for sheet_plan in plans:
+                        _touch(result, sheet_plan)
                     _people(raw, index, issues, result, effective, say, write_chunks=True)
                     if issues.errors:
                         raise _Rollback
                     _finish(change_set, result, issues)
+                    if result.touched_units:
+                        hooks.units_changed(
+                            Unit.objects.filter(code__in=sorted(result.touched_units)).values_list("id", flat=True)
+                        )
             else:
                 _people(raw, index, issues, result, effective, say, write_chunks=False)
     except _Rollback:
@@ -323,9 +332,29 @@ def _people(
         result.updated[PEOPLE.name] += u
         result.unchanged[PEOPLE.name] += n
         if write_chunks:
+            _touch(result, plan)
             if unit_codes is None:
                 unit_codes = dict(Unit.objects.values_list("code", "id"))
             write.write_people(plan, effective, unit_codes)
+
+
+def _touch(result: ImportResult, plan: planning.SheetPlan) -> None:
+    """Remember the units whose figures this plan moves (new or changed rows), for the hooks."""
+    for item in plan.items:
+        if not (item.is_new or item.changed):
+            continue
+        if plan.sheet == UNITS.name:
+            result.touched_units.add(item.key[0])
+            if item.after.get("parent"):
+                result.touched_units.add(item.after["parent"])
+            if item.before and item.before.get("parent"):
+                result.touched_units.add(item.before["parent"])
+        elif plan.sheet == PEOPLE.name:
+            result.touched_units.add(item.after["unit"])
+            if item.before:
+                result.touched_units.add(item.before["unit"])
+        elif plan.sheet != LIMITS.name:
+            result.touched_units.add(item.key[0])
 
 
 def _finish(change_set: ChangeSet, result: ImportResult, issues: Issues) -> None:
