@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from bianzhi.core.dates import END
 from bianzhi.core.workdays import write_off_deadline
 from bianzhi.registry.choices import PersonStatus
-from bianzhi.registry.importer.validate import Issues, ParsedSheet
+from bianzhi.registry.importer.validate import Issues, ParsedSheet, StoredUnit
 from bianzhi.registry.models import (
     InstitutionLimit,
     Person,
@@ -213,6 +213,12 @@ def load_units() -> dict[str, dict[str, Any]]:
         record["_id"] = r["unit_id"]
         stored[r["unit__code"]] = record
     return stored
+
+
+def load_unit_index() -> dict[str, StoredUnit]:
+    """Kind and parent of every stored unit: all that validating other sheets needs."""
+    rows = UnitVersion.objects.filter(valid_to=END).values_list("unit__code", "kind", "parent__code")
+    return {code: StoredUnit(kind=kind, parent=parent) for code, kind, parent in rows}
 
 
 def _strip(record: dict[str, Any]) -> dict[str, Any]:

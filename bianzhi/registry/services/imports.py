@@ -232,14 +232,16 @@ def _import(
     import stays all or nothing while memory stays bounded by the chunk size.
     """
     say("校验机构与编制")
-    stored_units = planning.load_units()
     small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
     parsed: dict[str, ParsedSheet] = {spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in small}
-    index = validate_units(
-        parsed[UNITS.name],
-        {code: StoredUnit(kind=r["kind"], parent=r["parent"]) for code, r in stored_units.items()},
-        issues,
+    # Without unit rows (a change of a few quotas or people) only the light index is needed.
+    stored_units = planning.load_units() if parsed[UNITS.name].rows else {}
+    stored_index = (
+        {code: StoredUnit(kind=r["kind"], parent=r["parent"]) for code, r in stored_units.items()}
+        if parsed[UNITS.name].rows
+        else planning.load_unit_index()
     )
+    index = validate_units(parsed[UNITS.name], stored_index, issues)
     if QUOTAS.name in parsed:
         validate_quotas(parsed[QUOTAS.name], index, issues)
     if POSITIONS.name in parsed:
@@ -252,7 +254,9 @@ def _import(
     plans: list[planning.SheetPlan] = []
     if not issues.errors:
         plans = [
-            planning.plan_units(parsed[UNITS.name], stored_units, issues),
+            planning.plan_units(parsed[UNITS.name], stored_units, issues)
+            if parsed[UNITS.name].rows
+            else planning.SheetPlan(UNITS.name),
             planning.QUOTA_TABLE.plan(parsed.get(QUOTAS.name)),
             planning.POSITION_TABLE.plan(parsed.get(POSITIONS.name)),
             planning.LOAN_TABLE.plan(parsed.get(LOANS.name)),
