@@ -215,10 +215,15 @@ def load_units() -> dict[str, dict[str, Any]]:
     return stored
 
 
-def load_unit_index() -> dict[str, StoredUnit]:
-    """Kind and parent of every stored unit: all that validating other sheets needs."""
-    rows = UnitVersion.objects.filter(valid_to=END).values_list("unit__code", "kind", "parent__code")
-    return {code: StoredUnit(kind=kind, parent=parent) for code, kind, parent in rows}
+def load_unit_index(codes: set[str]) -> dict[str, StoredUnit]:
+    """Kind and parent of the stored units with these codes: what validating other sheets needs."""
+    found: dict[str, StoredUnit] = {}
+    for chunk in _chunks(sorted(codes), 20_000):
+        rows = UnitVersion.objects.filter(valid_to=END, unit__code__in=_in_list(chunk)).values_list(
+            "unit__code", "kind", "parent__code"
+        )
+        found.update({code: StoredUnit(kind=kind, parent=parent) for code, kind, parent in rows})
+    return found
 
 
 def _strip(record: dict[str, Any]) -> dict[str, Any]:
@@ -425,8 +430,8 @@ def plan_people(sheet: ParsedSheet | None) -> SheetPlan:
 def unit_ids(codes: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(codes))
     found: dict[str, int] = {}
-    for chunk in _chunks(wanted):
-        found.update(Unit.objects.filter(code__in=chunk).values_list("code", "id"))
+    for chunk in _chunks(wanted, 20_000):
+        found.update(Unit.objects.filter(code__in=_in_list(chunk)).values_list("code", "id"))
     return found
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,11 +237,32 @@ def _duplicates(
 @dataclass
 class UnitIndex:
     """Every unit code known to the import — stored, or named in the 机构 sheet (even on a bad row) —
-    with its kind and parent after the import, where these are known."""
+    with its kind and parent after the import, where these are known.
+
+    Without unit rows in the file the stored units are looked up lazily, a chunk's codes at a
+    time (``prefetch``), so a change of one person does not read the whole tree.
+    """
 
     known: set[str]
     kind: dict[str, str]
     parent: dict[str, str | None]
+    loader: Callable[[set[str]], dict[str, StoredUnit]] | None = None
+    looked_up: set[str] = field(default_factory=set)
+
+    def prefetch(self, codes: Iterable[str | None]) -> None:
+        if self.loader is None:
+            return
+        wanted = {c for c in codes if c and c not in self.known and c not in self.looked_up}
+        if not wanted:
+            return
+        self.looked_up |= wanted
+        for code, unit in self.loader(wanted).items():
+            self.known.add(code)
+            self.kind.setdefault(code, unit.kind)
+            self.parent.setdefault(code, unit.parent)
+        # Parents of internal divisions, for the 内设机构代码 check.
+        parents = {self.parent.get(c) for c in wanted if self.kind.get(c) == UnitKind.INTERNAL_DIVISION}
+        self.prefetch(parents)
 
     def is_division(self, code: str) -> bool | None:
         kind = self.kind.get(code)
@@ -377,18 +398,21 @@ def _check_unit_reference(
 
 
 def validate_quotas(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    units.prefetch(row.values.get("unit") for row in sheet.rows)
     for row in sheet.rows:
         _check_unit_reference(sheet, row, units, issues)
     _duplicates(sheet, ("unit", "staffing_type"), "编制类型", lambda k: f"机构“{k[0]}”的{k[1]}", issues)
 
 
 def validate_positions(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    units.prefetch(row.values.get("unit") for row in sheet.rows)
     for row in sheet.rows:
         _check_unit_reference(sheet, row, units, issues)
     _duplicates(sheet, ("unit", "category"), "职数类别", lambda k: f"机构“{k[0]}”的{k[1]}职数", issues)
 
 
 def validate_loans(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    units.prefetch(row.values.get("unit") for row in sheet.rows)
     for row in sheet.rows:
         _check_unit_reference(sheet, row, units, issues)
         quantity = row.values.get("quantity")
@@ -431,6 +455,7 @@ def validate_people(
 ) -> None:
     """Validate people; ``first_rows`` carries the 身份证号 seen so far when the sheet comes in chunks."""
     name = sheet.spec.name
+    units.prefetch(row.values.get(f) for row in sheet.rows for f in ("unit", "internal_division"))
     for row in sheet.rows:
         values = row.values
         if row.ok("id_number"):

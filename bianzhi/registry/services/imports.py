@@ -235,13 +235,15 @@ def _import(
     small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
     parsed: dict[str, ParsedSheet] = {spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in small}
     # Without unit rows (a change of a few quotas or people) only the light index is needed.
-    stored_units = planning.load_units() if parsed[UNITS.name].rows else {}
-    stored_index = (
-        {code: StoredUnit(kind=r["kind"], parent=r["parent"]) for code, r in stored_units.items()}
-        if parsed[UNITS.name].rows
-        else planning.load_unit_index()
+    has_unit_rows = bool(parsed[UNITS.name].rows)
+    stored_units = planning.load_units() if has_unit_rows else {}
+    index = validate_units(
+        parsed[UNITS.name],
+        {code: StoredUnit(kind=r["kind"], parent=r["parent"]) for code, r in stored_units.items()},
+        issues,
     )
-    index = validate_units(parsed[UNITS.name], stored_index, issues)
+    if not has_unit_rows:
+        index.loader = planning.load_unit_index
     if QUOTAS.name in parsed:
         validate_quotas(parsed[QUOTAS.name], index, issues)
     if POSITIONS.name in parsed:
@@ -317,7 +319,6 @@ def _people(
         return
     present, rows = parse_rows(PEOPLE, raw[PEOPLE.name], issues)
     first_rows: dict[str, int] = {}
-    unit_codes: dict[str, int] | None = None
     done = 0
     while chunk := list(islice(rows, PEOPLE_CHUNK)):
         sheet = ParsedSheet(spec=PEOPLE, present=present, rows=chunk)
@@ -337,9 +338,10 @@ def _people(
         result.unchanged[PEOPLE.name] += n
         if write_chunks:
             _touch(result, plan)
-            if unit_codes is None:
-                unit_codes = dict(Unit.objects.values_list("code", "id"))
-            write.write_people(plan, effective, unit_codes)
+            codes = {i.after["unit"] for i in plan.items} | {
+                i.after["internal_division"] for i in plan.items if i.after["internal_division"]
+            }
+            write.write_people(plan, effective, planning.unit_ids(codes))
 
 
 def _touch(result: ImportResult, plan: planning.SheetPlan) -> None:

@@ -95,7 +95,7 @@ class OverLimit(Rule):
             )
             regions = {region for region, _ in touched}
             parents = units | {parent for _, parent in touched if parent}
-        counts = selectors.active_units_by_region_kind(day)
+        counts = selectors.active_units_by_region_kind(day, regions)
         for (region, category), limit in selectors.limits_as_of(day).items():
             if regions is not None and region not in regions:
                 continue
@@ -110,7 +110,7 @@ class OverLimit(Rule):
                         "message": f"区划 {region} {category}超限额：限额 {limit}，在设 {actual}",
                     }
                 )
-        divisions = selectors.active_divisions_by_parent(day)
+        divisions = selectors.active_divisions_by_parent(day, parents)
         approved = (
             selectors.unit_versions_as_of(day)
             .exclude(kind=UnitKind.INTERNAL_DIVISION)
