@@ -33,7 +33,6 @@ from bianzhi.registry.importer.validate import (
     validate_quotas,
     validate_units,
 )
-from bianzhi.registry.models import Unit
 
 Progress = Callable[[str], None]
 
@@ -272,9 +271,9 @@ def _import(
         result.created[sheet_plan.sheet], result.updated[sheet_plan.sheet], result.unchanged[sheet_plan.sheet] = c, u, n
 
     writing = not dry_run and not issues.errors
+    change_set: ChangeSet | None = None
     try:
         with transaction.atomic():
-            change_set = ChangeSet(**change_set_options)
             if writing:
                 say("写入机构与编制")
                 with change_context(**change_set_options) as change_set:
@@ -290,9 +289,7 @@ def _import(
                         raise _Rollback
                     _finish(change_set, result, issues)
                     if result.touched_units:
-                        hooks.units_changed(
-                            Unit.objects.filter(code__in=sorted(result.touched_units)).values_list("id", flat=True)
-                        )
+                        hooks.units_changed(planning.unit_ids(result.touched_units).values())
             else:
                 _people(raw, index, issues, result, effective, say, write_chunks=False)
     except _Rollback:
@@ -300,7 +297,7 @@ def _import(
     if issues.errors:
         return _rejected(issues, dry_run)
     result.warnings = _sorted(issues.warnings)
-    if writing:
+    if change_set is not None:
         result.change_set_id = change_set.pk
     return result
 
