@@ -380,6 +380,15 @@ def _cycle_through(code: str, parent: dict[str, str | None]) -> list[str] | None
     return None
 
 
+def _not_negative(sheet: ParsedSheet, row: ParsedRow, field_name: str, issues: Issues) -> None:
+    """Integers "≥ 0": a text "-1" is already refused as not an integer; a number cell is not."""
+    value = row.values.get(field_name)
+    if value is not None and field_name not in row.bad and value < 0:
+        header = sheet.spec.column(field_name).header
+        issues.error(sheet.spec.name, row.number, header, f"{header}应为不小于 0 的整数")
+        row.bad.add(field_name)
+
+
 def _check_unit_reference(
     sheet: ParsedSheet, row: ParsedRow, units: UnitIndex, issues: Issues, field_name: str = "unit"
 ) -> None:
@@ -401,6 +410,7 @@ def validate_quotas(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> Non
     units.prefetch(row.values.get("unit") for row in sheet.rows)
     for row in sheet.rows:
         _check_unit_reference(sheet, row, units, issues)
+        _not_negative(sheet, row, "approved", issues)
     _duplicates(sheet, ("unit", "staffing_type"), "编制类型", lambda k: f"机构“{k[0]}”的{k[1]}", issues)
 
 
@@ -408,6 +418,7 @@ def validate_positions(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> 
     units.prefetch(row.values.get("unit") for row in sheet.rows)
     for row in sheet.rows:
         _check_unit_reference(sheet, row, units, issues)
+        _not_negative(sheet, row, "approved", issues)
     _duplicates(sheet, ("unit", "category"), "职数类别", lambda k: f"机构“{k[0]}”的{k[1]}职数", issues)
 
 
@@ -436,6 +447,7 @@ def validate_loans(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None
 
 def validate_limits(sheet: ParsedSheet, issues: Issues) -> None:
     for row in sheet.rows:
+        _not_negative(sheet, row, "limit", issues)
         region = row.values.get("region")
         if region is None or "region" in row.bad:
             continue
