@@ -29,7 +29,16 @@ REGIONS = [
 ]  # fmt: skip
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红文斌宇浩然晨曦欣怡子涵梓萱俊杰思远"
-UNIT_HEADERS = ["机构代码", "机构名称", "机构类型", "序列", "区划代码", "上级机构代码", "事业单位类别", "核定内设机构数"]
+UNIT_HEADERS = [
+    "机构代码",
+    "机构名称",
+    "机构类型",
+    "序列",
+    "区划代码",
+    "上级机构代码",
+    "事业单位类别",
+    "核定内设机构数",
+]
 PEOPLE_HEADERS = [
     "身份证号", "姓名", "性别", "出生日期", "民族", "政治面貌", "学历", "人员类别", "机构代码", "内设机构代码",
     "编制类型", "职数类别", "进编日期", "人员状态", "离编日期", "核销日期",
@@ -50,7 +59,9 @@ def generate(folder: Path, *, people: int, seed: int = 1) -> dict[str, int]:
             serial += 1
             code = f"U{serial:06d}"
             if i % 4 == 0:
-                kind, sequence, staffing = ("党委工作机关", "党委", "行政编制") if i % 8 == 0 else ("政府工作部门", "政府", "行政编制")
+                kind, sequence, staffing = (
+                    ("党委工作机关", "党委", "行政编制") if i % 8 == 0 else ("政府工作部门", "政府", "行政编制")
+                )
                 organs += 1
                 unit_rows.append([code, f"{region}区第{i}部门", kind, sequence, region, "", "", 3])
                 for d in range(1, 3):

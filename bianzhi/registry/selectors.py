@@ -114,16 +114,20 @@ def limits_as_of(day: dt.date) -> dict[tuple[str, str], int]:
     return {(r, c): n for r, c, n in rows}
 
 
-def active_units_by_region_kind(day: dt.date) -> dict[tuple[str, str], int]:
-    rows = unit_versions_as_of(day).values("region", "kind").annotate(n=Count("id"))
+def active_units_by_region_kind(day: dt.date, regions: Iterable[str] | None = None) -> dict[tuple[str, str], int]:
+    qs = unit_versions_as_of(day)
+    if regions is not None:
+        qs = qs.filter(region__in=list(regions))
+    rows = qs.values("region", "kind").annotate(n=Count("id"))
     return {(r["region"], r["kind"]): r["n"] for r in rows}
 
 
-def active_divisions_by_parent(day: dt.date) -> dict[int, int]:
+def active_divisions_by_parent(day: dt.date, parents: Iterable[int] | None = None) -> dict[int, int]:
     """Active 内设机构 per parent unit as of D."""
     rows = (
         unit_versions_as_of(day)
         .filter(kind=UnitKind.INTERNAL_DIVISION, parent__isnull=False)
+        .filter(_units_filter(parents, "parent_id"))
         .values("parent_id")
         .annotate(n=Count("id"))
     )

@@ -24,7 +24,9 @@ class Rule:
     order: ClassVar[int]  # position in interchange.md §2's table (output sort order)
     default_params: ClassVar[dict[str, Any]] = {}
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
+        """Alerts as of ``day``; with ``units``, only those about these units (or, for a
+        division-wide rule, about the divisions they belong to) — the incremental path."""
         raise NotImplementedError
 
 

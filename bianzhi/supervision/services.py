@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from bianzhi.core.changelog import change_context, record_change
+from bianzhi.registry.models import Unit
 from bianzhi.supervision.models import Alert, MonitoringRun, RuleSetting, Severity
 from bianzhi.supervision.rulebook import effective_rules, get_rule
 
 _FINGERPRINT_KEYS = ("unit", "region", "person", "staffing_type", "position_category", "category", "due")
 
 
-def alerts_evaluate(*, as_of: dt.date) -> list[dict[str, Any]]:
+def alerts_evaluate(*, as_of: dt.date, units: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """Every alert of every enabled rule as of D, sorted per interchange.md §2: the rule's order,
-    then unit (or region), then person, comparing code points."""
+    then unit (or region), then person, comparing code points.
+
+    With ``units`` (unit ids), only the alerts about those units and their divisions: the
+    near-real-time path after a change (domain.md §4), a handful of indexed queries.
+    """
+    scope = None if units is None else frozenset(units)
     alerts: list[tuple[tuple, dict[str, Any]]] = []
     for effective in effective_rules():
         if not effective.enabled:
             continue
         rule = effective.rule
-        for found in rule().evaluate(as_of, effective.params):
+        for found in rule().evaluate(as_of, effective.params, scope):
             message = found.pop("message")
             alert = {"rule": rule.id, "severity": effective.severity, "message": message, **found}
             # interchange.md §2: rule order, unit (or region), person; then the remaining keys so
@@ -45,11 +52,16 @@ def fingerprint(alert: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def monitoring_run(*, as_of: dt.date) -> tuple[MonitoringRun, list[dict[str, Any]]]:
+def monitoring_run(*, as_of: dt.date, units: Iterable[int] | None = None) -> tuple[MonitoringRun, list[dict[str, Any]]]:
     """Run the rules and store the run with its alerts, so each alert's first and last appearance
-    can be traced across runs (domain.md §4)."""
-    alerts = alerts_evaluate(as_of=as_of)
-    run = MonitoringRun.objects.create(as_of=as_of, alert_count=len(alerts))
+    can be traced across runs (domain.md §4). With ``units``, a partial run about those units."""
+    unit_ids = None if units is None else sorted(set(units))
+    alerts = alerts_evaluate(as_of=as_of, units=unit_ids)
+    scope = ""
+    if unit_ids is not None:
+        codes = sorted(Unit.objects.filter(id__in=unit_ids).values_list("code", flat=True))
+        scope = "、".join(codes)[:200]
+    run = MonitoringRun.objects.create(as_of=as_of, alert_count=len(alerts), scope=scope)
     Alert.objects.bulk_create(
         [
             Alert(

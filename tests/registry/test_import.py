@@ -243,6 +243,23 @@ def test_person_rules(workbook):
     assert not Person.objects.exists()
 
 
+def test_negative_number_cells_are_refused(workbook):
+    sheets = {
+        "机构": [unit_row("A", 核定内设机构数=-1)],
+        "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": -2}],
+        "职数": [{"机构代码": "A", "职数类别": "正职", "核定数": -1}],
+        "限额": [{"区划代码": "330602", "限额类别": "党政机构", "限额数": -3}],
+    }
+    result = workbook_import(path=workbook(sheets, fmt="xlsx"))
+    assert problems(result) == [
+        ("机构", 2, "核定内设机构数"),
+        ("编制", 2, "核定数"),
+        ("职数", 2, "核定数"),
+        ("限额", 2, "限额数"),
+    ]
+    assert not Unit.objects.exists()
+
+
 def test_id_number_stored_as_a_number_cell_is_an_error(workbook):
     row = person_row("A")
     row["身份证号"] = 330602198001010011  # what Excel keeps of a number typed without the text format

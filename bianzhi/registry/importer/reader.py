@@ -12,8 +12,9 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 SHEET_NAMES = ("机构", "编制", "职数", "周转编制", "限额", "人员")
 
@@ -104,23 +105,23 @@ def _read_xlsx(path: Path) -> dict[str, RawSheet]:
         if name not in SHEET_NAMES or name in sheets:
             continue
         try:
-            sheet = workbook.get_sheet_by_name(sheet_name)
-            sheets[name] = _sheet_from_rows(name, lambda sheet=sheet: iter(sheet.iter_rows()))
+            sheets[name] = _sheet_from_rows(name, partial(_xlsx_rows, workbook.get_sheet_by_name(sheet_name)))
         except Exception as exc:
             raise UnreadableFile(f"无法读取工作表“{sheet_name}”") from exc
     return sheets
 
 
-def _decode_csv(data: bytes, name: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"{name}.csv 不是 UTF-8 编码的文本（请在 Excel 中另存为“CSV UTF-8”）") from exc
+def _xlsx_rows(sheet: Any) -> Iterator[list[Any]]:
+    return iter(sheet.iter_rows())
 
 
-def _csv_stream(name: str, binary: io.BufferedIOBase) -> Iterator[list[str]]:
+def _zip_rows(path: Path, info: zipfile.ZipInfo, name: str) -> Iterator[list[str]]:
+    return _csv_stream(name, zipfile.ZipFile(path).open(info))
+
+
+def _csv_stream(name: str, binary: IO[bytes]) -> Iterator[list[str]]:
     """Stream a UTF-8 CSV (BOM or not); a file that is not UTF-8 is unreadable."""
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
     try:
         yield from csv.reader(text)
     except UnicodeDecodeError as exc:
@@ -176,7 +177,5 @@ def _read_zip(path: Path) -> dict[str, RawSheet]:
                 continue
             name = normalise_header(base[:-4])
             if name in SHEET_NAMES and name not in sheets:
-                sheets[name] = _sheet_from_rows(
-                    name, lambda info=info, name=name: _csv_stream(name, zipfile.ZipFile(path).open(info))
-                )
+                sheets[name] = _sheet_from_rows(name, partial(_zip_rows, path, info, name))
     return sheets

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,11 +237,32 @@ def _duplicates(
 @dataclass
 class UnitIndex:
     """Every unit code known to the import — stored, or named in the 机构 sheet (even on a bad row) —
-    with its kind and parent after the import, where these are known."""
+    with its kind and parent after the import, where these are known.
+
+    Without unit rows in the file the stored units are looked up lazily, a chunk's codes at a
+    time (``prefetch``), so a change of one person does not read the whole tree.
+    """
 
     known: set[str]
     kind: dict[str, str]
     parent: dict[str, str | None]
+    loader: Callable[[set[str]], dict[str, StoredUnit]] | None = None
+    looked_up: set[str] = field(default_factory=set)
+
+    def prefetch(self, codes: Iterable[str | None]) -> None:
+        if self.loader is None:
+            return
+        wanted = {c for c in codes if c and c not in self.known and c not in self.looked_up}
+        if not wanted:
+            return
+        self.looked_up |= wanted
+        for code, unit in self.loader(wanted).items():
+            self.known.add(code)
+            self.kind.setdefault(code, unit.kind)
+            self.parent.setdefault(code, unit.parent)
+        # Parents of internal divisions, for the 内设机构代码 check.
+        parents = {self.parent.get(c) for c in wanted if self.kind.get(c) == UnitKind.INTERNAL_DIVISION}
+        self.prefetch(parents)
 
     def is_division(self, code: str) -> bool | None:
         kind = self.kind.get(code)
@@ -359,6 +380,15 @@ def _cycle_through(code: str, parent: dict[str, str | None]) -> list[str] | None
     return None
 
 
+def _not_negative(sheet: ParsedSheet, row: ParsedRow, field_name: str, issues: Issues) -> None:
+    """Integers "≥ 0": a text "-1" is already refused as not an integer; a number cell is not."""
+    value = row.values.get(field_name)
+    if value is not None and field_name not in row.bad and value < 0:
+        header = sheet.spec.column(field_name).header
+        issues.error(sheet.spec.name, row.number, header, f"{header}应为不小于 0 的整数")
+        row.bad.add(field_name)
+
+
 def _check_unit_reference(
     sheet: ParsedSheet, row: ParsedRow, units: UnitIndex, issues: Issues, field_name: str = "unit"
 ) -> None:
@@ -377,18 +407,23 @@ def _check_unit_reference(
 
 
 def validate_quotas(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    units.prefetch(row.values.get("unit") for row in sheet.rows)
     for row in sheet.rows:
         _check_unit_reference(sheet, row, units, issues)
+        _not_negative(sheet, row, "approved", issues)
     _duplicates(sheet, ("unit", "staffing_type"), "编制类型", lambda k: f"机构“{k[0]}”的{k[1]}", issues)
 
 
 def validate_positions(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    units.prefetch(row.values.get("unit") for row in sheet.rows)
     for row in sheet.rows:
         _check_unit_reference(sheet, row, units, issues)
+        _not_negative(sheet, row, "approved", issues)
     _duplicates(sheet, ("unit", "category"), "职数类别", lambda k: f"机构“{k[0]}”的{k[1]}职数", issues)
 
 
 def validate_loans(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None:
+    units.prefetch(row.values.get("unit") for row in sheet.rows)
     for row in sheet.rows:
         _check_unit_reference(sheet, row, units, issues)
         quantity = row.values.get("quantity")
@@ -412,6 +447,7 @@ def validate_loans(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None
 
 def validate_limits(sheet: ParsedSheet, issues: Issues) -> None:
     for row in sheet.rows:
+        _not_negative(sheet, row, "limit", issues)
         region = row.values.get("region")
         if region is None or "region" in row.bad:
             continue
@@ -431,6 +467,7 @@ def validate_people(
 ) -> None:
     """Validate people; ``first_rows`` carries the 身份证号 seen so far when the sheet comes in chunks."""
     name = sheet.spec.name
+    units.prefetch(row.values.get(f) for row in sheet.rows for f in ("unit", "internal_division"))
     for row in sheet.rows:
         values = row.values
         if row.ok("id_number"):

@@ -83,7 +83,8 @@ def _differs(item: Planned, fields: tuple[str, ...]) -> bool:
 
 
 def _column(model: type[models.Model], name: str) -> str:
-    return model._meta.get_field(name).column  # type: ignore[union-attr]
+    field = model._meta.get_field(name)
+    return str(getattr(field, "column", name))
 
 
 def _apply_versions(

@@ -14,6 +14,7 @@ from django.db import transaction
 from bianzhi.core.changelog import change_context
 from bianzhi.core.dates import today
 from bianzhi.core.models import ChangeSet
+from bianzhi.registry import hooks
 from bianzhi.registry.importer import plan as planning
 from bianzhi.registry.importer import write
 from bianzhi.registry.importer.reader import SHEET_NAMES, RawSheet, UnreadableFile, read_sources
@@ -32,7 +33,6 @@ from bianzhi.registry.importer.validate import (
     validate_quotas,
     validate_units,
 )
-from bianzhi.registry.models import Unit
 
 Progress = Callable[[str], None]
 
@@ -47,6 +47,8 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     change_set_id: int | None = None
+    #: codes of the units whose data this import created or changed (not part of the JSON)
+    touched_units: set[str] = field(default_factory=set)
 
     def as_json(self) -> dict[str, Any]:
         """The shape of ``bianzhi import --json`` (interchange.md §2)."""
@@ -229,14 +231,18 @@ def _import(
     import stays all or nothing while memory stays bounded by the chunk size.
     """
     say("校验机构与编制")
-    stored_units = planning.load_units()
     small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
     parsed: dict[str, ParsedSheet] = {spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in small}
+    # Without unit rows (a change of a few quotas or people) only the light index is needed.
+    has_unit_rows = bool(parsed[UNITS.name].rows)
+    stored_units = planning.load_units() if has_unit_rows else {}
     index = validate_units(
         parsed[UNITS.name],
         {code: StoredUnit(kind=r["kind"], parent=r["parent"]) for code, r in stored_units.items()},
         issues,
     )
+    if not has_unit_rows:
+        index.loader = planning.load_unit_index
     if QUOTAS.name in parsed:
         validate_quotas(parsed[QUOTAS.name], index, issues)
     if POSITIONS.name in parsed:
@@ -249,7 +255,9 @@ def _import(
     plans: list[planning.SheetPlan] = []
     if not issues.errors:
         plans = [
-            planning.plan_units(parsed[UNITS.name], stored_units, issues),
+            planning.plan_units(parsed[UNITS.name], stored_units, issues)
+            if parsed[UNITS.name].rows
+            else planning.SheetPlan(UNITS.name),
             planning.QUOTA_TABLE.plan(parsed.get(QUOTAS.name)),
             planning.POSITION_TABLE.plan(parsed.get(POSITIONS.name)),
             planning.LOAN_TABLE.plan(parsed.get(LOANS.name)),
@@ -263,9 +271,9 @@ def _import(
         result.created[sheet_plan.sheet], result.updated[sheet_plan.sheet], result.unchanged[sheet_plan.sheet] = c, u, n
 
     writing = not dry_run and not issues.errors
+    change_set: ChangeSet | None = None
     try:
         with transaction.atomic():
-            change_set = ChangeSet(**change_set_options)
             if writing:
                 say("写入机构与编制")
                 with change_context(**change_set_options) as change_set:
@@ -274,10 +282,14 @@ def _import(
                     write.write_simple(planning.POSITION_TABLE, plans[2], effective)
                     write.write_simple(planning.LOAN_TABLE, plans[3], effective)
                     write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
+                    for sheet_plan in plans:
+                        _touch(result, sheet_plan)
                     _people(raw, index, issues, result, effective, say, write_chunks=True)
                     if issues.errors:
                         raise _Rollback
                     _finish(change_set, result, issues)
+                    if result.touched_units:
+                        hooks.units_changed(planning.unit_ids(result.touched_units).values())
             else:
                 _people(raw, index, issues, result, effective, say, write_chunks=False)
     except _Rollback:
@@ -285,7 +297,7 @@ def _import(
     if issues.errors:
         return _rejected(issues, dry_run)
     result.warnings = _sorted(issues.warnings)
-    if writing:
+    if change_set is not None:
         result.change_set_id = change_set.pk
     return result
 
@@ -304,7 +316,6 @@ def _people(
         return
     present, rows = parse_rows(PEOPLE, raw[PEOPLE.name], issues)
     first_rows: dict[str, int] = {}
-    unit_codes: dict[str, int] | None = None
     done = 0
     while chunk := list(islice(rows, PEOPLE_CHUNK)):
         sheet = ParsedSheet(spec=PEOPLE, present=present, rows=chunk)
@@ -323,9 +334,30 @@ def _people(
         result.updated[PEOPLE.name] += u
         result.unchanged[PEOPLE.name] += n
         if write_chunks:
-            if unit_codes is None:
-                unit_codes = dict(Unit.objects.values_list("code", "id"))
-            write.write_people(plan, effective, unit_codes)
+            _touch(result, plan)
+            codes = {i.after["unit"] for i in plan.items} | {
+                i.after["internal_division"] for i in plan.items if i.after["internal_division"]
+            }
+            write.write_people(plan, effective, planning.unit_ids(codes))
+
+
+def _touch(result: ImportResult, plan: planning.SheetPlan) -> None:
+    """Remember the units whose figures this plan moves (new or changed rows), for the hooks."""
+    for item in plan.items:
+        if not (item.is_new or item.changed):
+            continue
+        if plan.sheet == UNITS.name:
+            result.touched_units.add(item.key[0])
+            if item.after.get("parent"):
+                result.touched_units.add(item.after["parent"])
+            if item.before and item.before.get("parent"):
+                result.touched_units.add(item.before["parent"])
+        elif plan.sheet == PEOPLE.name:
+            result.touched_units.add(item.after["unit"])
+            if item.before:
+                result.touched_units.add(item.before["unit"])
+        elif plan.sheet != LIMITS.name:
+            result.touched_units.add(item.key[0])
 
 
 def _finish(change_set: ChangeSet, result: ImportResult, issues: Issues) -> None:

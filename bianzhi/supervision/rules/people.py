@@ -14,6 +14,11 @@ from bianzhi.registry.models import PersonVersion, TurnoverLoan, Unit
 from bianzhi.supervision.rulebook import Alert, Rule, register
 
 
+def _in_units(qs, units: frozenset[int] | None):
+    """Restrict a queryset with a ``unit`` to the given units (the incremental path)."""
+    return qs if units is None else qs.filter(unit_id__in=units)
+
+
 def _with_unit_as_of(qs, day: dt.date, **conditions: Any):
     """Join each person version to its unit's attributes as of D. The conditions on the unit's
     version must sit in the same ``filter()`` call, or Django joins the versions table twice."""
@@ -28,10 +33,10 @@ class MixedStaffing(Rule):
     severity = "中"
     order = 4
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
         other_kinds = [kind for kind in UnitKind.values if kind != UnitKind.PUBLIC_INSTITUTION]
         columns = ("unit__code", "person__id_number", "staffing_type", "unit__versions__kind", "name")
-        on_staff = selectors.people_on_staff(day)
+        on_staff = _in_units(selectors.people_on_staff(day), units)
         institution_other_type = (
             _with_unit_as_of(on_staff, day, unit__versions__kind=UnitKind.PUBLIC_INSTITUTION)
             .exclude(staffing_type=StaffingType.INSTITUTIONAL)
@@ -60,9 +65,9 @@ class OverRetirementAge(Rule):
     severity = "中"
     order = 5
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
         rows = (
-            selectors.people_on_staff(day)
+            _in_units(selectors.people_on_staff(day), units)
             .filter(retirement_month__lt=month_start(day))
             .values_list("unit__code", "person__id_number", "retirement_month", "name")
         )
@@ -85,9 +90,15 @@ class OverdueTurnover(Rule):
     severity = "中"
     order = 6
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
-        rows = TurnoverLoan.objects.filter(
-            TurnoverLoan.as_of(day), Unit.active_on(day, prefix="unit__"), status=LoanStatus.IN_USE, due_date__lt=day
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
+        rows = _in_units(
+            TurnoverLoan.objects.filter(
+                TurnoverLoan.as_of(day),
+                Unit.active_on(day, prefix="unit__"),
+                status=LoanStatus.IN_USE,
+                due_date__lt=day,
+            ),
+            units,
         ).values_list("unit__code", "staffing_type", "quantity", "due_date")
         return [
             {
@@ -109,9 +120,10 @@ class LateWriteOff(Rule):
     severity = "中"
     order = 7
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
         rows = (
-            PersonVersion.objects.filter(
+            _in_units(PersonVersion.objects.all(), units)
+            .filter(
                 PersonVersion.as_of(day),
                 Unit.active_on(day, prefix="unit__"),
                 ~Q(person__status=PersonStatus.ON_STAFF),
@@ -149,18 +161,18 @@ class VacancyIdle(Rule):
     order = 8
     default_params = {"vacancy_rate": 0.2, "window_days": None}
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
         threshold = float(params.get("vacancy_rate", 0.2))
         window_start = (
             day - dt.timedelta(days=int(params["window_days"])) if params.get("window_days") else _year_before(day)
         )
-        codes = dict(selectors.unit_versions_as_of(day).values_list("unit_id", "unit__code"))
-        approved = selectors.approved_by_unit_type(day)
-        actual = selectors.actual_by_unit_type(day)
+        codes = dict(_in_units(selectors.unit_versions_as_of(day), units).values_list("unit_id", "unit__code"))
+        approved = selectors.approved_by_unit_type(day, units)
+        actual = selectors.actual_by_unit_type(day, units)
         used = set(
-            PersonVersion.objects.filter(
-                PersonVersion.as_of(day), person__entry_date__gt=window_start, person__entry_date__lte=day
-            ).values_list("unit_id", "staffing_type")
+            _in_units(PersonVersion.objects.all(), units)
+            .filter(PersonVersion.as_of(day), person__entry_date__gt=window_start, person__entry_date__lte=day)
+            .values_list("unit_id", "staffing_type")
         )
         used |= _staffing_use_in_window(window_start, day)
         alerts = []

@@ -7,11 +7,15 @@ from typing import Any
 
 from bianzhi.registry import selectors
 from bianzhi.registry.choices import LIMIT_KINDS, UnitKind
+from bianzhi.registry.models import UnitVersion
 from bianzhi.supervision.rulebook import Alert, Rule, register
 
 
-def _unit_codes(day: dt.date) -> dict[int, str]:
-    return dict(selectors.unit_versions_as_of(day).values_list("unit_id", "unit__code"))
+def _unit_codes(day: dt.date, units: frozenset[int] | None = None) -> dict[int, str]:
+    qs = selectors.unit_versions_as_of(day)
+    if units is not None:
+        qs = qs.filter(unit_id__in=units)
+    return dict(qs.values_list("unit_id", "unit__code"))
 
 
 @register
@@ -22,11 +26,11 @@ class OverStaffing(Rule):
     severity = "高"
     order = 1
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
-        codes = _unit_codes(day)
-        approved = selectors.approved_by_unit_type(day)
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
+        codes = _unit_codes(day, units)
+        approved = selectors.approved_by_unit_type(day, units)
         alerts = []
-        for (unit_id, staffing_type), actual in selectors.actual_by_unit_type(day).items():
+        for (unit_id, staffing_type), actual in selectors.actual_by_unit_type(day, units).items():
             limit = approved.get((unit_id, staffing_type), 0)
             if actual > limit and unit_id in codes:
                 alerts.append(
@@ -50,11 +54,11 @@ class OverPositions(Rule):
     severity = "高"
     order = 2
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
-        codes = _unit_codes(day)
-        approved = selectors.positions_by_unit_category(day)
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
+        codes = _unit_codes(day, units)
+        approved = selectors.positions_by_unit_category(day, units)
         alerts = []
-        for (unit_id, category), actual in selectors.leaders_by_unit_category(day).items():
+        for (unit_id, category), actual in selectors.leaders_by_unit_category(day, units).items():
             limit = approved.get((unit_id, category), 0)
             if actual > limit and unit_id in codes:
                 alerts.append(
@@ -78,10 +82,23 @@ class OverLimit(Rule):
     severity = "高"
     order = 3
 
-    def evaluate(self, day: dt.date, params: dict[str, Any]) -> list[Alert]:
+    def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
         alerts = []
-        counts = selectors.active_units_by_region_kind(day)
+        regions: set[str] | None = None
+        parents: frozenset[int] | None = None
+        if units is not None:
+            # A change to a unit can move its division's count and its parent's internal divisions.
+            touched = list(
+                UnitVersion.objects.filter(unit_id__in=units, valid_from__lte=day, valid_to__gt=day).values_list(
+                    "region", "parent_id"
+                )
+            )
+            regions = {region for region, _ in touched}
+            parents = units | {parent for _, parent in touched if parent}
+        counts = selectors.active_units_by_region_kind(day, regions)
         for (region, category), limit in selectors.limits_as_of(day).items():
+            if regions is not None and region not in regions:
+                continue
             actual = sum(counts.get((region, kind), 0) for kind in LIMIT_KINDS[category])
             if actual > limit:
                 alerts.append(
@@ -93,13 +110,15 @@ class OverLimit(Rule):
                         "message": f"区划 {region} {category}超限额：限额 {limit}，在设 {actual}",
                     }
                 )
-        divisions = selectors.active_divisions_by_parent(day)
+        divisions = selectors.active_divisions_by_parent(day, parents)
         approved = (
             selectors.unit_versions_as_of(day)
             .exclude(kind=UnitKind.INTERNAL_DIVISION)
             .filter(approved_divisions__isnull=False)
             .values_list("unit_id", "unit__code", "approved_divisions")
         )
+        if parents is not None:
+            approved = approved.filter(unit_id__in=parents)
         for unit_id, code, cap in approved:
             actual = divisions.get(unit_id, 0)
             if cap is not None and actual > cap:
