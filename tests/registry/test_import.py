@@ -260,6 +260,17 @@ def test_negative_number_cells_are_refused(workbook):
     assert not Unit.objects.exists()
 
 
+def test_too_long_text_and_too_large_numbers_are_refused(workbook):
+    sheets = {
+        "机构": [unit_row("A", 机构名称="局" * 201)],
+        "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": "2147483648"}],
+        "人员": [person_row("A", 职务="长" * 101)],
+    }
+    result = workbook_import(path=workbook(sheets))
+    assert problems(result) == [("机构", 2, "机构名称"), ("编制", 2, "核定数"), ("人员", 2, "职务")]
+    assert "200" in result.errors[0]["message"] and "过大" in result.errors[1]["message"]
+
+
 def test_id_number_stored_as_a_number_cell_is_an_error(workbook):
     row = person_row("A")
     row["身份证号"] = 330602198001010011  # what Excel keeps of a number typed without the text format

@@ -31,6 +31,7 @@ class Column:
     required: bool = False  # the header must be present and every cell filled
     choices: tuple[str, ...] = ()
     note: str = ""
+    max_length: int | None = None  # text columns: the stored field's length
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ UNITS = SheetSpec(
     "机构",
     (
         Column("机构代码", "code", "text", True, note="必填，1–32 位字母、数字或“-”，文件内唯一"),
-        Column("机构名称", "name", "text", True, note="必填，全称"),
+        Column("机构名称", "name", "text", True, note="必填，全称", max_length=200),
         Column("统一社会信用代码", "credit_code", "text", note="18 位，符合 GB 32100-2015"),
         Column("上级机构代码", "parent", "text", note="内设机构必填；须为文件中或已有的机构"),
         Column("机构类型", "kind", "enum", True, _values(UnitKind)),
@@ -117,19 +118,19 @@ PEOPLE = SheetSpec(
     "人员",
     (
         Column("身份证号", "id_number", "id", True, note="文本格式，18 位，校验码正确"),
-        Column("姓名", "name", "text", True),
+        Column("姓名", "name", "text", True, max_length=64),
         Column("性别", "gender", "enum", True, _values(Gender), note="须与身份证号第17位一致"),
         Column("出生日期", "birth_date", "date", True, note="须与身份证号中的出生日期一致"),
-        Column("民族", "ethnicity", "text", note="GB 3304 全称，如 汉族"),
-        Column("政治面貌", "political_status", "text", note="GB/T 4762 名称"),
-        Column("学历", "education", "text", note="GB/T 4658 名称"),
-        Column("学位", "degree", "text"),
-        Column("职称", "title", "text"),
+        Column("民族", "ethnicity", "text", note="GB 3304 全称，如 汉族", max_length=32),
+        Column("政治面貌", "political_status", "text", note="GB/T 4762 名称", max_length=32),
+        Column("学历", "education", "text", note="GB/T 4658 名称", max_length=32),
+        Column("学位", "degree", "text", max_length=32),
+        Column("职称", "title", "text", max_length=64),
         Column("人员类别", "category", "enum", True, _values(PersonCategory)),
         Column("机构代码", "unit", "text", True, note="占用其编制的机构，不能是内设机构"),
         Column("内设机构代码", "internal_division", "text", note="上级为该机构的内设机构"),
         Column("编制类型", "staffing_type", "enum", True, _values(StaffingType)),
-        Column("职务", "post", "text"),
+        Column("职务", "post", "text", max_length=100),
         Column("职数类别", "position_category", "enum", choices=_values(PositionCategory)),
         Column("进编日期", "entry_date", "date"),
         Column("人员状态", "status", "enum", True, _values(PersonStatus)),

@@ -28,6 +28,8 @@ from bianzhi.registry.importer import cells
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import LIMITS, LOANS, PEOPLE, POSITIONS, QUOTAS, SHEETS, UNITS, Column, SheetSpec
 
+#: the largest integer a PostgreSQL ``integer`` column holds
+MAX_INTEGER = 2_147_483_647
 _UNIT_CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 _TAG_SPLIT = re.compile(r"[、;,]")
 
@@ -114,8 +116,12 @@ def _parser(col: Column) -> Callable[[Any], Any]:
 
         def parse_int(cell: Any) -> Any:
             if cell.__class__ is str and cell.isascii() and cell.isdigit():
-                return int(cell)
-            return cells.integer(cell)
+                value = int(cell)
+            else:
+                value = cells.integer(cell)
+            if value is not None and value > MAX_INTEGER:
+                raise cells.CellError(f"{col.header}“{value}”过大，不能超过 {MAX_INTEGER}")
+            return value
 
         return parse_int
     if col.kind == "id":
@@ -164,6 +170,16 @@ def _parser(col: Column) -> Callable[[Any], Any]:
             return "、".join(dict.fromkeys(tags))
 
         return parse_tags
+    if col.max_length:
+        limit = col.max_length
+
+        def parse_bounded_text(cell: Any) -> Any:
+            value = _fast_text(cell)
+            if value is not None and len(value) > limit:
+                raise cells.CellError(f"{col.header}不能超过 {limit} 个字符（现有 {len(value)} 个）")
+            return value
+
+        return parse_bounded_text
     return _fast_text
 
 
