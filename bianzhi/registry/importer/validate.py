@@ -115,6 +115,7 @@ def _parser(col: Column) -> Callable[[Any], Any]:
     if col.kind == "int":
 
         def parse_int(cell: Any) -> Any:
+            value: int | None
             if cell.__class__ is str and cell.isascii() and cell.isdigit():
                 value = int(cell)
             else:

@@ -36,14 +36,10 @@ from bianzhi.registry.importer.reader import SHEET_NAMES
 from bianzhi.registry.models import ImportJob, WorkbookUpload
 from bianzhi.registry.services.imports import ImportResult, workbook_import
 from bianzhi.registry.services.uploads import (
-    UPLOAD_MAX_BYTES,
-    UPLOAD_SUFFIXES,
-    UploadRefused,
     UploadStateError,
-    _safe_name,
     upload_path,
-    uploads_root,
     workbook_upload_confirm,
+    workbook_upload_create,
 )
 
 logger = logging.getLogger(__name__)
@@ -74,39 +70,9 @@ def latest_job(upload: WorkbookUpload) -> ImportJob | None:
 
 
 def import_upload_store(*, file_name: str, chunks: Iterable[bytes], user: Any) -> WorkbookUpload:
-    """Keep an uploaded workbook under ``BIANZHI_DATA_DIR/uploads`` exactly as the API does
-    (same kinds, size limit and layout), but leave it 已上传: validation is a background job."""
-    name = _safe_name(file_name)
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES or not Path(name).stem:
-        raise UploadRefused(f"只能上传标准工作簿：{'、'.join(UPLOAD_SUFFIXES)} 文件（收到“{file_name}”）")
-    now = timezone.now()
-    relative = Path(f"{now:%Y}") / f"{now:%m}" / uuid.uuid4().hex / name
-    target = uploads_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with target.open("wb") as handle:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > UPLOAD_MAX_BYTES:
-                    raise UploadRefused(f"文件超过 {UPLOAD_MAX_BYTES // (1024 * 1024)} MB 上限")
-                digest.update(chunk)
-                handle.write(chunk)
-        if size == 0:
-            raise UploadRefused("文件是空的")
-    except UploadRefused:
-        target.unlink(missing_ok=True)
-        target.parent.rmdir()
-        raise
-    return WorkbookUpload.objects.create(
-        file_name=name,
-        stored_path=str(relative),
-        size=size,
-        sha256=digest.hexdigest(),
-        uploaded_by=user if getattr(user, "pk", None) else None,
-    )
+    """Keep an uploaded workbook exactly as the API does (same kinds, size limit and layout), but
+    leave it 已上传: in the browser, validation is a background job."""
+    return workbook_upload_create(file_name=file_name, chunks=chunks, user=user, validate=False)
 
 
 def _start(upload: WorkbookUpload, kind: str, user: Any) -> ImportJob:

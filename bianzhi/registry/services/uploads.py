@@ -54,8 +54,10 @@ def workbook_upload_create(
     effective: dt.date | None = None,
     reason: str = "",
     document_number: str = "",
+    validate: bool = True,
 ) -> WorkbookUpload:
-    """Store an uploaded workbook and validate it at once (a dry run of the import)."""
+    """Store an uploaded workbook under ``BIANZHI_DATA_DIR/uploads`` and, unless ``validate`` is
+    off (the browser validates in a background job instead), validate it at once (a dry run)."""
     name = _safe_name(file_name)
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES or not Path(name).stem:
@@ -90,7 +92,7 @@ def workbook_upload_create(
         reason=reason,
         document_number=document_number,
     )
-    return workbook_upload_validate(upload=upload)
+    return workbook_upload_validate(upload=upload) if validate else upload
 
 
 def upload_path(upload: WorkbookUpload) -> Path:
