@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from bianzhi.registry.choices import LoanStatus, UnitKind
+from bianzhi.registry.choices import LIMIT_KINDS, LoanStatus, UnitKind
 from bianzhi.registry.models import (
     InstitutionLimit,
     Person,
@@ -120,6 +120,12 @@ def active_units_by_region_kind(day: dt.date, regions: Iterable[str] | None = No
         qs = qs.filter(region__in=list(regions))
     rows = qs.values("region", "kind").annotate(n=Count("id"))
     return {(r["region"], r["kind"]): r["n"] for r in rows}
+
+
+def limit_actual(counts: dict[tuple[str, str], int], region: str, category: str) -> int:
+    """Active units a limit counts (domain.md §4 over_limit): 党政机构 = 党委工作机关 + 政府工作部门,
+    事业单位 = 事业单位; ``counts`` comes from ``active_units_by_region_kind``."""
+    return sum(counts.get((region, kind), 0) for kind in LIMIT_KINDS.get(category, ()))
 
 
 def active_divisions_by_parent(day: dt.date, parents: Iterable[int] | None = None) -> dict[int, int]:

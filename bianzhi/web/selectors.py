@@ -96,6 +96,15 @@ class ScopeFigures:
     leaders: dict[str, int] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def totals(self) -> StaffingFigures:
+        """All staffing types together, for the headline: each part is a per-unit, per-type sum
+        (vacancy and excess are never netted, domain.md §3)."""
+        total = StaffingFigures()
+        for figures in self.staffing.values():
+            total.add(figures)
+        return total
+
 
 def scope_figures(*, user: Any, day: dt.date) -> ScopeFigures:
     """Per-unit figures (SQL aggregates) of the visible active units, added up per staffing type —

@@ -159,16 +159,10 @@ class HomeView(Page):
             "actual": [self.figures.staffing[t].actual for t in types],
             "vacancy": [self.figures.staffing[t].vacancy for t in types],
         }
-        totals = {
-            "approved": sum(f.approved for f in self.figures.staffing.values()),
-            "actual": sum(f.actual for f in self.figures.staffing.values()),
-            "vacancy": sum(f.vacancy for f in self.figures.staffing.values()),
-            "over": sum(f.over for f in self.figures.staffing.values()),
-        }
         return {
             "sees": True,
             "figures": self.figures,
-            "totals": totals,
+            "totals": self.figures.totals,
             "alerts": self.alerts,
             "alert_counts": self.alerts.counts(),
             "chart": chart,

@@ -147,7 +147,9 @@ def test_home_figures_roll_up_the_whole_district_for_the_office(personas):
     assert (figures["行政编制"]["approved"], figures["行政编制"]["actual"]) == (11, 3)
     # 事业编制: AS 3, BS 2; on staff PAS and PB_MIXED (in B, which has no 事业编制: over by 1).
     assert (figures["事业编制"]["approved"], figures["事业编制"]["actual"], figures["事业编制"]["over"]) == (5, 2, 1)
-    assert response.context["totals"]["over"] == 1
+    totals = response.context["totals"]
+    # Summed unit by unit: vacancy − over = approved − actual (12 − 1 = 16 − 5), nothing netted away.
+    assert (totals.approved, totals.actual, totals.vacancy, totals.over) == (16, 5, 12, 1)
 
 
 def test_home_exports_its_figures(personas):

@@ -24,7 +24,7 @@ from bianzhi.api.errors import not_found
 from bianzhi.api.schemas import Count, Day, Page, PageParams, PositiveCount, RegionCode, Saved, UnitCode, WriteMeta
 from bianzhi.api.writes import row_of, write_rows
 from bianzhi.registry import selectors as registry
-from bianzhi.registry.choices import LIMIT_KINDS, LimitCategory, LoanStatus, PositionCategory, StaffingType
+from bianzhi.registry.choices import LimitCategory, LoanStatus, PositionCategory, StaffingType
 from bianzhi.registry.models import InstitutionLimit, PositionQuota, StaffingQuota, TurnoverLoan
 
 router = Router()
@@ -252,7 +252,7 @@ class LimitFilters(Schema):
 
 
 def limit_out(row: InstitutionLimit, counts: dict[tuple[str, str], int]) -> dict[str, Any]:
-    actual = sum(counts.get((row.region, kind), 0) for kind in LIMIT_KINDS.get(row.category, ()))
+    actual = registry.limit_actual(counts, row.region, row.category)
     return {"region": row.region, "category": row.category, "limit": row.limit, "actual": actual, **_period(row)}
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from bianzhi.registry import selectors
-from bianzhi.registry.choices import LIMIT_KINDS, UnitKind
+from bianzhi.registry.choices import UnitKind
 from bianzhi.registry.models import UnitVersion
 from bianzhi.supervision.rulebook import Alert, Rule, register
 
@@ -99,7 +99,7 @@ class OverLimit(Rule):
         for (region, category), limit in selectors.limits_as_of(day).items():
             if regions is not None and region not in regions:
                 continue
-            actual = sum(counts.get((region, kind), 0) for kind in LIMIT_KINDS[category])
+            actual = selectors.limit_actual(counts, region, category)
             if actual > limit:
                 alerts.append(
                     {
