@@ -6,6 +6,8 @@ BIANZHI_DATA_DIR  folder for the default SQLite file and uploaded workbooks (upl
 SECRET_KEY        required in production (DEBUG off); a fixed demo key otherwise
 DEBUG             1/0 (default 0)
 ALLOWED_HOSTS     comma-separated (default 127.0.0.1,localhost)
+BIANZHI_COLUMNAR_MIN_ROWS  a CSV roster of at least this many rows takes the import's column-wise
+                  fast lane (default 10000; the tests also run the import suite with 1)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if not SECRET_KEY:
     # Only for the embedded SQLite demo and tests; production sets SECRET_KEY.
     SECRET_KEY = "bianzhi-insecure-demo-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+IMPORT_COLUMNAR_MIN_ROWS = max(1, int(os.environ.get("BIANZHI_COLUMNAR_MIN_ROWS", "10000")))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
@@ -110,6 +111,24 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+def reserve_id_block(model: type[Model], count: int) -> range:
+    """``count`` consecutive primary keys for new rows. On PostgreSQL the table is locked against
+    other writers until the transaction ends, so nobody draws from the sequence meanwhile."""
+    table = _table(model)
+    if count <= 0:
+        return range(0)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+            first = cursor.fetchone()[0]
+            if count > 1:
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, first + count - 1])
+            return range(first, first + count)
+    ids = reserve_ids(model, count)
+    return range(ids[0], ids[0] + count)
+
+
 def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Update ``columns`` of rows given as (id, value, …) tuples."""
     table = connection.ops.quote_name(_table(model))
@@ -136,3 +155,96 @@ def close_versions(model: type[Model], ids: Sequence[int], valid_to: dt.date) ->
             cursor.execute(f"UPDATE {table} SET valid_to = %s WHERE id IN ({marks})", [value, *batch])
             count += len(batch)
     return count
+
+
+def insert_frame(model: type[Model], frame: Any) -> int:
+    """Insert a polars frame whose columns are database column names: COPY of its CSV rendering on
+    PostgreSQL (empty text stays "", null is \\N), executemany on SQLite."""
+    import polars as pl
+
+    table = connection.ops.quote_name(_table(model))
+    quoted = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor
+            sql = f"COPY {table} ({quoted}) FROM STDIN (FORMAT csv, NULL '\\N')"
+            with raw.copy(sql) as copy:
+                for start in range(0, frame.height, 200_000):
+                    part = frame.slice(start, 200_000)
+                    copy.write(part.write_csv(include_header=False, null_value="\\N", date_format="%Y-%m-%d"))
+        else:
+            dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
+            frame = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")) if dates else frame
+            sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join('%s' for _ in frame.columns)})"
+            for start in range(0, frame.height, CHUNK):
+                cursor.executemany(sql, frame.slice(start, CHUNK).rows())
+    return frame.height
+
+
+#: a load smaller than this keeps the indexes: maintaining them row by row is cheaper than a rebuild
+BULK_LOAD_MIN_ROWS = 50_000
+
+
+@contextmanager
+def bulk_load(models: Sequence[type[Model]], *, incoming: int) -> Iterator[None]:
+    """Load ``incoming`` rows into the models' tables without their secondary indexes, unique
+    constraints and foreign keys, and rebuild them once at the end — what pg_restore does.
+
+    Only on PostgreSQL, and only when the load is large and at least as large as what the tables
+    already hold (a province's first load); otherwise the block runs with everything in place.
+    Everything happens inside the caller's transaction: the rebuild re-checks every constraint
+    over the whole table, and an error anywhere rolls the drops back with the rows. Meanwhile the
+    tables are locked for other writers and readers, as befits a first load.
+    """
+    if connection.vendor != "postgresql" or incoming < BULK_LOAD_MIN_ROWS:
+        yield
+        return
+    tables = [_table(m) for m in models]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT %s) t", [incoming]
+            )
+            if cursor.fetchone()[0] >= incoming:
+                yield
+                return
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid), c.contype
+            FROM pg_constraint c
+            WHERE c.conrelid = ANY(%s::regclass[]) AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS (
+              SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)))
+            ORDER BY c.contype, c.conname
+            """,
+            [tables],
+        )
+        constraints = cursor.fetchall()  # 'f' before 'u': foreign keys go first
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i
+            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            ORDER BY 1
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        # Altering a table is refused while deferred checks on it are pending: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table, name, _, _ in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition, _ in reversed(constraints):  # unique before foreign keys
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")

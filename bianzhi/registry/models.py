@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from bianzhi.core.dates import END
+from bianzhi.core.dates import BEGINNING, END
 from bianzhi.core.models import Versioned
 from bianzhi.registry.choices import (
     Funding,
@@ -234,7 +234,14 @@ class Person(models.Model):
 class PersonVersion(Versioned):
     """A person's attributes (人员 sheet) over a period: unit, staffing type, position, category…"""
 
-    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="versions")
+    # A million rows: no single-column indexes that the composite ones below already lead with
+    # (person → personversion_unique_start, unit → unit/staffing_type/valid_to), and none on the
+    # period bounds alone, which select most of the table and would only slow bulk loads.
+    valid_from = models.DateField("生效日期", default=BEGINNING)
+    valid_to = models.DateField("失效日期", default=END)
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="versions", db_index=False
+    )
     name = models.CharField("姓名", max_length=64)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
@@ -244,7 +251,7 @@ class PersonVersion(Versioned):
     degree = models.CharField("学位", max_length=32, blank=True)
     title = models.CharField("职称", max_length=64, blank=True)
     category = models.CharField("人员类别", max_length=8, choices=PersonCategory.choices)
-    unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="people")
+    unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="people", db_index=False)
     internal_division = models.ForeignKey(
         Unit, verbose_name="内设机构", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

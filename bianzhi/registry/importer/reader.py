@@ -30,6 +30,10 @@ class RawSheet:
     #: (spreadsheet row number, cells) for every non-empty data row; the header is row 1. Large
     #: sheets stream: the rows are read from the file as they are iterated, once.
     rows: Iterable[tuple[int, list[Any]]] = field(default_factory=list)
+    #: every cell is text (CSV): the roster may take the column-wise fast lane (columnar.py)
+    text_only: bool = False
+    #: the CSV file itself (a path, or the bytes of a zip member), for a column-wise reader
+    source: Callable[[], Path | bytes] | None = None
 
 
 def normalise_header(value: Any) -> str:
@@ -55,7 +59,9 @@ def _data_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
                 break
 
 
-def _sheet_from_rows(name: str, open_rows: Callable[[], Iterator[list[Any]]]) -> RawSheet:
+def _sheet_from_rows(
+    name: str, open_rows: Callable[[], Iterator[list[Any]]], *, source: Callable[[], Path | bytes] | None = None
+) -> RawSheet:
     """A sheet whose header is read now and whose data rows stream from ``open_rows()`` later."""
     rows = open_rows()
     header = next(rows, [])
@@ -64,7 +70,7 @@ def _sheet_from_rows(name: str, open_rows: Callable[[], Iterator[list[Any]]]) ->
     def data() -> Iterator[tuple[int, list[Any]]]:
         yield from _data_rows(rows)
 
-    return RawSheet(name=name, headers=headers, rows=data())
+    return RawSheet(name=name, headers=headers, rows=data(), text_only=source is not None, source=source)
 
 
 def read_sources(path: Path) -> dict[str, RawSheet]:
@@ -119,6 +125,25 @@ def _zip_rows(path: Path, info: zipfile.ZipInfo, name: str) -> Iterator[list[str
     return _csv_stream(name, zipfile.ZipFile(path).open(info))
 
 
+def line_count(sheet: RawSheet) -> int:
+    """Lines of a CSV sheet's file (0 for other sources), counted without decoding it."""
+    if sheet.source is None:
+        return 0
+    source = sheet.source()
+    if isinstance(source, bytes):
+        return source.count(b"\n")
+    count = 0
+    with source.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            count += block.count(b"\n")
+    return count
+
+
+def _zip_bytes(path: Path, info: zipfile.ZipInfo) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(info)
+
+
 def _csv_stream(name: str, binary: IO[bytes]) -> Iterator[list[str]]:
     """Stream a UTF-8 CSV (BOM or not); a file that is not UTF-8 is unreadable."""
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
@@ -132,7 +157,7 @@ def _csv_stream(name: str, binary: IO[bytes]) -> Iterator[list[str]]:
 
 def _read_csv_file(name: str, path: Path) -> RawSheet:
     try:
-        return _sheet_from_rows(name, lambda: _csv_stream(name, path.open("rb")))
+        return _sheet_from_rows(name, lambda: _csv_stream(name, path.open("rb")), source=lambda: path)
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"{name}.csv 不是 UTF-8 编码的文本（请在 Excel 中另存为“CSV UTF-8”）") from exc
 
@@ -177,5 +202,7 @@ def _read_zip(path: Path) -> dict[str, RawSheet]:
                 continue
             name = normalise_header(base[:-4])
             if name in SHEET_NAMES and name not in sheets:
-                sheets[name] = _sheet_from_rows(name, partial(_zip_rows, path, info, name))
+                sheets[name] = _sheet_from_rows(
+                    name, partial(_zip_rows, path, info, name), source=partial(_zip_bytes, path, info)
+                )
     return sheets

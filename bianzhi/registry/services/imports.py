@@ -9,15 +9,16 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
-from bianzhi.core.changelog import change_context
+from bianzhi.core.changelog import change_context, current_change_set
 from bianzhi.core.dates import today
 from bianzhi.core.models import ChangeSet
 from bianzhi.registry import hooks
 from bianzhi.registry.importer import plan as planning
 from bianzhi.registry.importer import write
-from bianzhi.registry.importer.reader import SHEET_NAMES, RawSheet, UnreadableFile, read_sources
+from bianzhi.registry.importer.reader import SHEET_NAMES, RawSheet, UnreadableFile, line_count, read_sources
 from bianzhi.registry.importer.schema import LIMITS, LOANS, PEOPLE, POSITIONS, QUOTAS, SHEET_BY_NAME, UNITS
 from bianzhi.registry.importer.validate import (
     Issues,
@@ -284,6 +285,8 @@ def _import(
                     write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
                     for sheet_plan in plans:
                         _touch(result, sheet_plan)
+                    parsed.clear()  # the roster may be large: free the other sheets first
+                    plans.clear()
                     _people(raw, index, issues, result, effective, say, write_chunks=True)
                     if issues.errors:
                         raise _Rollback
@@ -291,6 +294,8 @@ def _import(
                     if result.touched_units:
                         hooks.units_changed(planning.unit_ids(result.touched_units).values())
             else:
+                parsed.clear()
+                plans.clear()
                 _people(raw, index, issues, result, effective, say, write_chunks=False)
     except _Rollback:
         pass
@@ -312,20 +317,54 @@ def _people(
     *,
     write_chunks: bool,
 ) -> None:
+    """The roster: a large CSV sheet takes the column-wise fast lane for new people
+    (importer/columnar.py); every other row goes through the row-by-row path below."""
     if PEOPLE.name not in raw:
         return
-    present, rows = parse_rows(PEOPLE, raw[PEOPLE.name], issues)
+    sheet = raw[PEOPLE.name]
+    admission = None
+    if sheet.source is not None and line_count(sheet) >= settings.IMPORT_COLUMNAR_MIN_ROWS:
+        from bianzhi.registry.importer import columnar  # polars loads only for large rosters
+
+        say("人员 列式校验")
+        admission = columnar.admit(sheet, index)
+        sheet = admission.slow
+        issues.warnings.extend(admission.warnings)
+    _people_rows(sheet, index, issues, result, effective, say, write_chunks=write_chunks)
+    if admission is None or issues.errors or admission.fast.height == 0:
+        return
+    result.created[PEOPLE.name] += admission.fast.height
+    if write_chunks:
+        codes = set(admission.fast.get_column("unit").unique().to_list())
+        result.touched_units |= codes
+        if "internal_division" in admission.present:
+            codes |= set(admission.fast.get_column("internal_division").drop_nulls().unique().to_list())
+        say(f"写入人员 {admission.fast.height:,} 行")
+        columnar.write_new_people(admission, planning.unit_ids(codes), current_change_set().pk)
+
+
+def _people_rows(
+    sheet: RawSheet,
+    index: Any,
+    issues: Issues,
+    result: ImportResult,
+    effective: dt.date,
+    say: Progress,
+    *,
+    write_chunks: bool,
+) -> None:
+    present, rows = parse_rows(PEOPLE, sheet, issues)
     first_rows: dict[str, int] = {}
     done = 0
     while chunk := list(islice(rows, PEOPLE_CHUNK)):
-        sheet = ParsedSheet(spec=PEOPLE, present=present, rows=chunk)
+        parsed = ParsedSheet(spec=PEOPLE, present=present, rows=chunk)
         errors_before = len(issues.errors)
-        validate_people(sheet, index, issues, first_rows)
+        validate_people(parsed, index, issues, first_rows)
         done += len(chunk)
         say(f"人员 {done:,} 行")
         if issues.errors:
             continue  # keep validating to report every problem; nothing more is planned or written
-        plan = planning.plan_people(sheet)
+        plan = planning.plan_people(parsed)
         _backdating(plan, effective, issues)
         if len(issues.errors) > errors_before:
             continue

@@ -1,0 +1,386 @@
+"""The roster's fast lane (issue 5): column-wise admission and bulk creation of new people.
+
+A province's first load brings a million new people, and checking them one row at a time costs
+tens of microseconds a row. Here the 人员 sheet of a CSV source is read into a polars frame and
+every rule of interchange.md §1 that a roster row can break is checked on whole columns. The
+checks only *admit* rows: a row enters this lane when it provably breaks no rule and names no
+stored person. Every other row — one with an error, a stored person to compare with, a unit of
+unknown kind, a control character — goes down the row-by-row path (validate.py, plan.py), which
+stays the one authority on error messages and on updates. Both paths therefore give the same
+result by construction, and the tests run the import suite through both
+(``BIANZHI_COLUMNAR_MIN_ROWS=1``).
+
+Admitted rows are planned here as plan.py would plan a new person (absent columns take the
+defaults, 离编日期 is ignored for 在编, the retirement month and write-off deadline derived) and
+written with one bulk load per table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# polars allocates with jemalloc: give freed pages back to the system at once, so the import's peak
+# memory is what it holds, not what it once held (set before polars loads; an explicit value wins).
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+
+import polars as pl
+
+from bianzhi.core.bulk import bulk_load, insert_frame, reserve_id_block
+from bianzhi.core.codetables import code_table_warning
+from bianzhi.core.dates import BEGINNING, END, today
+from bianzhi.core.validators import ID_EARLIEST_BIRTH_DATE
+from bianzhi.core.workdays import write_off_deadline
+from bianzhi.registry.choices import PersonStatus, UnitKind
+from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, existing_people
+from bianzhi.registry.importer.reader import RawSheet
+from bianzhi.registry.importer.schema import PEOPLE, Column
+from bianzhi.registry.importer.validate import UnitIndex
+from bianzhi.registry.models import Person, PersonVersion
+from bianzhi.registry.retirement import retirement_month
+
+#: rows read into one frame chunk before it is normalised
+READ_CHUNK = 100_000
+_ODD = r"[\x00-\x1f\x7f-\x9f]"  # control characters: trimming them differs between engines
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ID = r"^[0-9]{17}[0-9Xx]$"
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CODE_TABLE_FIELDS = ("ethnicity", "political_status", "education", "degree")
+_DATE_FIELDS = ("birth_date", "entry_date", "left_date", "written_off_date")
+
+
+@dataclass
+class Admission:
+    """The roster split into its two lanes."""
+
+    #: the columns the sheet has (fields), as the row-by-row path sees them
+    present: set[str]
+    #: admitted rows: normalised values, parsed dates, ``row`` = spreadsheet row
+    fast: pl.DataFrame
+    #: every other row, for the row-by-row path
+    slow: RawSheet
+    #: warnings of the admitted rows (the slow lane reports its own)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _layout(headers: list[str]) -> list[tuple[int, Column]]:
+    """The sheet's columns in file order; the first of repeated headers counts (as in validate.py)."""
+    by_header = PEOPLE.by_header
+    seen: set[str] = set()
+    layout = []
+    for position, header in enumerate(headers):
+        col = by_header.get(header)
+        if col is not None and header not in seen:
+            seen.add(header)
+            layout.append((position, col))
+    return layout
+
+
+def _chunk_frame(numbers: list[int], rows: list[list[Any]], layout: list[tuple[int, Column]]) -> pl.DataFrame:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (max((p for p, _ in layout), default=-1) + 1)
+    data: dict[str, pl.Series] = {"row": pl.Series("row", numbers, dtype=pl.Int64)}
+    for position, col in layout:
+        data[col.field] = pl.Series(col.field, columns[position], dtype=pl.String)
+    return _normalised(pl.DataFrame(data), [col.field for _, col in layout])
+
+
+def _normalised(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """interchange.md §1: every text cell NFKC-normalised and trimmed; an empty cell is "not given".
+    A slice of rows at a time, so that the intermediate copies stay small."""
+    expressions = [pl.col(f).str.normalize("NFKC").str.strip_chars().replace("", None) for f in fields]
+    if frame.height <= READ_CHUNK:
+        return frame.with_columns(expressions)
+    return pl.concat(
+        [frame.slice(start, READ_CHUNK).with_columns(expressions) for start in range(0, frame.height, READ_CHUNK)],
+        rechunk=False,
+    )
+
+
+def _read_polars(source: Path | bytes, headers: list[str], layout: list[tuple[int, Column]]) -> pl.DataFrame | None:
+    """The sheet read by polars' CSV reader, when it provably numbers rows as csv.reader does: no
+    quote characters (so one line is one record), no NUL or lone CR, no line longer than the header.
+    None otherwise (the caller reads row by row)."""
+    lines = crs = crlfs = 0
+    last = b""
+    for block in _blocks(source):
+        if b'"' in block or b"\x00" in block:
+            return None
+        lines += block.count(b"\n")
+        crs += block.count(b"\r")
+        crlfs += block.count(b"\r\n") + (last.endswith(b"\r") and block.startswith(b"\n"))
+        last = block
+    if crs != crlfs:
+        return None
+    lines += 0 if last.endswith(b"\n") else 1
+    try:
+        frame = pl.read_csv(source, has_header=True, infer_schema=False, quote_char=None, raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.width != len(headers) or frame.height != lines - 1:
+        return None
+    names = frame.columns
+    frame = frame.select(
+        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("row"),
+        *[pl.col(names[position]).alias(col.field) for position, col in layout],
+        *[pl.col(names[p]).alias(f"_other{p}") for p in range(len(names)) if p not in {q for q, _ in layout}],
+    )
+    fields = [col.field for _, col in layout]
+    frame = _normalised(frame, fields)
+    # A row whose cells are all empty is skipped (its number stays the spreadsheet's own).
+    others = [name for name in frame.columns if name.startswith("_other")]
+    blank = pl.all_horizontal(pl.col(f).is_null() for f in fields) if fields else pl.lit(True)
+    if others:
+        blank = blank & pl.all_horizontal(
+            pl.col(o).is_null() | (pl.col(o).str.normalize("NFKC").str.strip_chars() == "") for o in others
+        )
+    blank_rows = frame.select(blank).to_series()
+    if blank_rows.any():
+        frame = frame.filter(~blank_rows)
+    return frame.drop(others)
+
+
+def _blocks(source: Path | bytes) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        yield source
+        return
+    with source.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            yield block
+
+
+def read_frame(sheet: RawSheet) -> tuple[list[Column], pl.DataFrame]:
+    """The sheet's known columns as a normalised frame: read by polars where it numbers rows as the
+    row reader does, else from the row reader in chunks (bounding memory)."""
+    layout = _layout(sheet.headers)
+    columns = [c for _, c in layout]
+    if sheet.source is not None:
+        frame = _read_polars(sheet.source(), sheet.headers, layout)
+        if frame is not None:
+            return columns, frame
+    width = max((p for p, _ in layout), default=-1) + 1
+    frames: list[pl.DataFrame] = []
+    numbers: list[int] = []
+    rows: list[list[Any]] = []
+    for number, cells in sheet.rows:
+        if len(cells) != width:
+            cells = [*cells[:width], *([None] * (width - len(cells)))]
+        numbers.append(number)
+        rows.append(cells)
+        if len(rows) >= READ_CHUNK:
+            frames.append(_chunk_frame(numbers, rows, layout))
+            numbers, rows = [], []
+    if rows or not frames:
+        frames.append(_chunk_frame(numbers, rows, layout))
+    return columns, pl.concat(frames)
+
+
+def _date(name: str) -> pl.Expr:
+    """A date column parsed; null where the cell is empty or not a valid YYYY-MM-DD."""
+    text = pl.col(name)
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    return pl.when(text.str.contains(_ISO_DATE) & ~text.str.starts_with("0000")).then(parsed)
+
+
+def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Expr:
+    """True for a row that may break a rule (or be odd enough that only the row path should say)."""
+    c = pl.col
+    present = {col.field for col in columns}
+    problems: list[pl.Expr] = []
+    for col in PEOPLE.columns:
+        if col.required:
+            problems.append(c(col.field).is_null() if col.field in present else pl.lit(True))
+    for col in columns:
+        value = c(col.field)
+        problems.append(value.str.contains(_ODD) | (value == r"\N"))
+        if col.max_length:
+            problems.append(value.str.len_chars() > col.max_length)
+        if col.kind == "enum":
+            problems.append(value.is_not_null() & ~value.is_in(list(col.choices)))
+        if col.field in _DATE_FIELDS:
+            problems.append(value.is_not_null() & c(f"_{col.field}").is_null())
+
+    number = c("id_number")
+    id_birth = number.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    weighted = pl.sum_horizontal(
+        number.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)
+    )
+    check = pl.lit("10X98765432").str.slice(weighted % 11, 1)
+    problems += [
+        ~number.str.contains(_ID),
+        id_birth.is_null(),
+        id_birth < ID_EARLIEST_BIRTH_DATE,
+        id_birth > today,
+        number.str.slice(17, 1).str.to_uppercase() != check,
+        c("gender")
+        != pl.when(number.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
+        .then(pl.lit("男"))
+        .otherwise(pl.lit("女")),
+        c("_birth_date") != id_birth,
+    ]
+
+    ok_units = [code for code in units.known if units.kind.get(code) not in (None, UnitKind.INTERNAL_DIVISION)]
+    problems.append(~c("unit").is_in(ok_units))
+    if "internal_division" in present:
+        parents = {
+            code: owner
+            for code in units.known
+            if units.kind.get(code) == UnitKind.INTERNAL_DIVISION and (owner := units.parent.get(code))
+        }
+        division = c("internal_division")
+        owner_of = division.replace_strict(list(parents), list(parents.values()), default=None, return_dtype=pl.String)
+        problems.append(division.is_not_null() & (owner_of.is_null() | (owner_of != c("unit"))))
+    if "original_age" in present:
+        problems.append(c("original_age").is_not_null() & ~c("original_age").is_in(["50", "55", "60"]))
+    leaving = c("status") != PersonStatus.ON_STAFF
+    if "left_date" in present and "entry_date" in present:
+        problems.append(leaving & (c("_left_date") < c("_entry_date")))
+    if "left_date" in present and "written_off_date" in present:
+        problems.append(leaving & (c("_written_off_date") < c("_left_date")))
+    return pl.any_horizontal(p.fill_null(False) for p in problems)
+
+
+def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
+    """Read the roster and split it into admitted rows and rows for the row-by-row path."""
+    columns, frame = read_frame(sheet)
+    present = {col.field for col in columns}
+    headers = [col.header for col in columns]
+    for f in ("unit", "internal_division"):
+        if f in present:
+            units.prefetch(frame.get_column(f).unique().drop_nulls().to_list())
+    frame = frame.with_columns(_date(col.field).alias(f"_{col.field}") for col in columns if col.field in _DATE_FIELDS)
+    frame = frame.with_columns(_bad=_bad_rows(columns, units, min(dt.date.today(), today())))
+
+    # cells.id_number reads a trailing x as X; a valid number has no other letter.
+    numbers = frame.get_column("id_number").str.to_uppercase()
+    if numbers.drop_nulls().is_duplicated().any():
+        slow_mask = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)  # the row path names each repetition
+    else:
+        slow_mask = frame.get_column("_bad")
+        stored = existing_people(numbers.filter(~slow_mask).to_list())
+        if stored:
+            slow_mask = slow_mask | numbers.is_in(list(stored))
+    fields = [col.field for col in columns]
+    slow = frame.filter(slow_mask).select("row", *fields)
+    if slow.height:
+        frame = frame.filter(~slow_mask)
+        numbers = numbers.filter(~slow_mask)
+    fast = frame.drop("_bad").with_columns(id_number=numbers)
+    del frame, numbers
+    return Admission(
+        present=present,
+        fast=fast,
+        slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(slow)),
+        warnings=_warnings(fast, columns),
+    )
+
+
+def _rows(frame: pl.DataFrame) -> Iterator[tuple[int, list[Any]]]:
+    for number, *cells in frame.iter_rows():
+        yield number, cells
+
+
+def _warnings(frame: pl.DataFrame, columns: list[Column]) -> list[dict[str, Any]]:
+    """Code-table warnings of the admitted rows, computed once per distinct value."""
+    result: list[dict[str, Any]] = []
+    for col in columns:
+        if col.field not in _CODE_TABLE_FIELDS:
+            continue
+        values = frame.get_column(col.field).unique().drop_nulls().to_list()
+        messages = {v: m for v in values if (m := code_table_warning(col.header, v))}
+        if not messages:
+            continue
+        hits = frame.filter(pl.col(col.field).is_in(list(messages))).select("row", col.field)
+        for number, value in hits.iter_rows():
+            result.append({"sheet": PEOPLE.name, "row": number, "column": col.header, "message": messages[value]})
+    return result
+
+
+# ---------------------------------------------------------------- planning and writing
+
+
+def _derived(frame: pl.DataFrame) -> pl.DataFrame:
+    """Stored values of new people: defaults for absent columns, "" for empty text, derived fields."""
+    c = pl.col
+    values: list[pl.Expr] = []
+    for col in PEOPLE.columns:
+        f = col.field
+        if f in _DATE_FIELDS:
+            expr = c(f"_{f}") if f in frame.columns else pl.lit(None, dtype=pl.Date)
+        elif f == "original_age":
+            expr = c(f).cast(pl.Int16) if f in frame.columns else pl.lit(None, dtype=pl.Int16)
+        elif f in frame.columns:
+            expr = c(f) if f in NULLABLE else c(f).fill_null("")
+        else:
+            expr = pl.lit(PERSON_DEFAULTS[f], dtype=pl.String)
+        values.append(expr.alias(f))
+    out = frame.select("row", *values)
+    on_staff = c("status") == PersonStatus.ON_STAFF
+    out = out.with_columns(left_date=pl.when(on_staff).then(None).otherwise(c("left_date")))
+
+    # The retirement month depends on the month of birth only (domain.md §5): one call per combination.
+    keys = out.select(c("birth_date").dt.month_start().alias("birth_month"), "gender", "category", "original_age")
+    combos = keys.unique()
+    months = [
+        retirement_month(birth_date=b, gender=g, person_category=k, original_age=a) for b, g, k, a in combos.iter_rows()
+    ]
+    combos = combos.with_columns(retirement_month=pl.Series(months, dtype=pl.Date))
+    retirement = keys.join(combos, on=keys.columns, how="left", nulls_equal=True, maintain_order="left")
+    del keys
+
+    left = out.get_column("left_date").unique().drop_nulls().to_list()
+    deadline = c("left_date").replace_strict(
+        left, [write_off_deadline(d) for d in left], default=None, return_dtype=pl.Date
+    )
+    return out.with_columns(retirement.get_column("retirement_month"), deadline.alias("write_off_deadline"))
+
+
+def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_id: int) -> None:
+    """Create the admitted people: identity rows and their first versions, held from the beginning."""
+    people = _derived(admission.fast)
+    admission.fast = admission.fast.clear()  # only the derived copy is needed from here on
+    if people.height == 0:
+        return
+    block = reserve_id_block(Person, people.height)
+    ids = pl.int_range(block.start, block.stop, dtype=pl.Int64, eager=True).alias("id")
+    codes = list(unit_ids)
+    unit_id = pl.col("unit").replace_strict(codes, list(unit_ids.values()), return_dtype=pl.Int64)
+    division_id = pl.col("internal_division").replace_strict(
+        codes, list(unit_ids.values()), default=None, return_dtype=pl.Int64
+    )
+    people = people.with_columns(ids)
+    with bulk_load([Person, PersonVersion], incoming=people.height):
+        insert_frame(
+            Person,
+            people.select(
+                "id", "id_number", "status", "entry_date", "left_date", "written_off_date", "write_off_deadline"
+            ),
+        )
+        insert_frame(
+            PersonVersion,
+            people.select(
+                pl.lit(BEGINNING).alias("valid_from"),
+                pl.lit(END).alias("valid_to"),
+                pl.lit(change_set_id, dtype=pl.Int64).alias("change_set_id"),
+                pl.col("id").alias("person_id"),
+                "name",
+                "gender",
+                "birth_date",
+                "ethnicity",
+                "political_status",
+                "education",
+                "degree",
+                "title",
+                "category",
+                unit_id.alias("unit_id"),
+                division_id.alias("internal_division_id"),
+                "staffing_type",
+                "post",
+                "position_category",
+                "original_age",
+                "retirement_month",
+            ),
+        )

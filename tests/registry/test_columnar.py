@@ -1,0 +1,259 @@
+"""The roster's column-wise fast lane (importer/columnar.py): it admits only rows that break no
+rule, and an import through it stores and reports exactly what the row-by-row path does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from conftest import person_row, unit_row
+
+from bianzhi.core import bulk
+from bianzhi.core.validators import id_check_character
+from bianzhi.registry.importer import columnar
+from bianzhi.registry.importer.reader import read_sources
+from bianzhi.registry.importer.validate import StoredUnit, UnitIndex
+from bianzhi.registry.models import PersonVersion
+from bianzhi.registry.services import workbook_import
+
+pytestmark = pytest.mark.django_db
+
+ROWS, COLUMNAR = 10**9, 1  # IMPORT_COLUMNAR_MIN_ROWS for each lane
+_ID_WITH_X = next(
+    n
+    for seq in range(1, 999, 2)
+    if (n := f"33060219850505{seq:03d}" + id_check_character(f"33060219850505{seq:03d}")).endswith("X")
+)
+
+
+def _index() -> UnitIndex:
+    kinds = {"A": "政府工作部门", "A-01": "内设机构", "B": "政府工作部门", "B-01": "内设机构", "X": None}
+    parents = {"A-01": "A", "B-01": "B"}
+    index = UnitIndex(known=set(kinds), kind={k: v for k, v in kinds.items() if v}, parent={})
+    index.parent.update(parents)
+    return index
+
+
+def _admit(workbook, rows: list[dict], headers=None) -> columnar.Admission:
+    sheets = read_sources(workbook({"人员": rows}, headers={"人员": headers} if headers else None))
+    return columnar.admit(sheets["人员"], _index())
+
+
+def _slow_rows(admission: columnar.Admission) -> list[int]:
+    return [number for number, _ in admission.slow.rows]
+
+
+def test_clean_new_rows_are_admitted_and_every_doubtful_row_is_not(workbook):
+    rows = [
+        person_row("A", 内设机构代码="A-01"),  # 2: clean
+        person_row("A", 姓名="  李四 "),  # 3: clean once trimmed
+        {**person_row("A"), "身份证号": "330602198505050012"},  # 4: wrong check character
+        person_row("A", 性别="女"),  # 5: gender disagrees with the number
+        person_row("A", 出生日期=dt.date(1985, 5, 6)),  # 6: birth date disagrees
+        person_row("NOPE"),  # 7: unknown unit
+        person_row("A-01"),  # 8: an internal division occupies no staffing
+        person_row("A", 内设机构代码="B-01"),  # 9: division of another unit
+        person_row("X"),  # 10: a unit of unknown kind: the row path decides
+        person_row("A", 姓名="张\x07三"),  # 11: a control character
+        person_row("A", 人员状态="辞职", 进编日期="2010-01-01", 离编日期="2009-12-31"),  # 12: left before entry
+        person_row("A", 进编日期="2010-02-30"),  # 13: no such day
+        person_row("A", 原退休年龄="050"),  # 14: 50, but not in the plain form the lane admits
+        person_row("A", 编制类型="机关编制"),  # 15: not a staffing type
+        person_row("A", 姓名="名" * 65),  # 16: longer than its column
+        {**person_row("A"), "身份证号": _ID_WITH_X.lower()},  # 17: a trailing x reads as X
+    ]
+    admission = _admit(workbook, rows)
+    assert _slow_rows(admission) == list(range(4, 17))
+    assert admission.fast.get_column("row").to_list() == [2, 3, 17]
+    assert admission.fast.get_column("name").to_list()[1] == "李四"
+    assert admission.fast.get_column("id_number").to_list()[2] == _ID_WITH_X
+
+
+def test_a_repeated_number_sends_the_whole_sheet_down_the_row_path(workbook):
+    twin = person_row("A")
+    admission = _admit(workbook, [twin, person_row("A"), dict(twin)])
+    assert admission.fast.height == 0
+    assert _slow_rows(admission) == [2, 3, 4]
+
+
+def test_stored_people_go_down_the_row_path(workbook, load):
+    stored = person_row("A")
+    load({"机构": [unit_row("A")], "人员": [stored]})
+    admission = _admit(workbook, [person_row("A"), stored])
+    assert admission.fast.get_column("row").to_list() == [2]
+    assert _slow_rows(admission) == [3]
+
+
+def test_code_table_warnings_of_admitted_rows(workbook):
+    admission = _admit(workbook, [person_row("A", 民族="汉族"), person_row("A", 民族="汉")])
+    assert admission.fast.height == 2
+    assert [(w["row"], w["column"]) for w in admission.warnings] == [(3, "民族")]
+
+
+def test_quoted_cells_and_blank_lines_keep_the_spreadsheet_row_numbers(tmp_path):
+    folder = tmp_path / "book"
+    folder.mkdir()
+    good = person_row("A")
+    header = "身份证号,姓名,性别,出生日期,人员类别,机构代码,编制类型,人员状态"
+
+    def line(row: dict, name: str = "张三") -> str:
+        return f"{row['身份证号']},{name},{row['性别']},{row['出生日期']},公务员,{row['机构代码']},行政编制,在编"
+
+    bad = person_row("A", 性别="女")
+    for quoted in (False, True):
+        name = '"张,三"' if quoted else "张三"
+        text = "\n".join([header, line(good, name), "", ",,,,,,,", line(bad)]) + "\n"
+        (folder / "人员.csv").write_text(text, encoding="utf-8-sig")
+        admission = columnar.admit(read_sources(folder)["人员"], _index())
+        assert admission.fast.get_column("row").to_list() == [2]
+        assert _slow_rows(admission) == [5]
+        assert admission.fast.get_column("name").to_list() == ["张,三" if quoted else "张三"]
+
+
+def _book() -> dict[str, list[dict]]:
+    units = [unit_row("A", 核定内设机构数=1), unit_row("A-01", "内设机构", 上级机构代码="A"), unit_row("S", "事业单位")]
+    people = [
+        person_row("A", 内设机构代码="A-01", 民族="汉族", 学历="大学本科毕业", 职数类别="正职", 进编日期="2001-02-03"),
+        person_row("S", staffing="事业编制", category="事业专业技术人员", gender="女", birth=dt.date(1966, 3, 1)),
+        person_row("A", status="辞职", 进编日期="2001-01-01", 离编日期="2026-03-02", 民族="汉"),
+        person_row("A", status="在编", 离编日期="2026-03-02", 原退休年龄="55", 职务="科员"),
+        person_row("A", birth=dt.date(1964, 12, 31), 核销日期="2026-04-01", status="退休", 离编日期="2025-01-01"),
+    ]
+    return {"机构": units, "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 3}], "人员": people}
+
+
+def _stored() -> list[tuple]:
+    return sorted(
+        PersonVersion.objects.values_list(
+            "person__id_number",
+            "person__status",
+            "person__entry_date",
+            "person__left_date",
+            "person__written_off_date",
+            "person__write_off_deadline",
+            "valid_from",
+            "valid_to",
+            "name",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "education",
+            "category",
+            "unit__code",
+            "internal_division__code",
+            "staffing_type",
+            "post",
+            "position_category",
+            "original_age",
+            "retirement_month",
+            "change_set__reason",
+        )
+    )
+
+
+def _import_twice(settings, workbook, sheets, lane):
+    settings.IMPORT_COLUMNAR_MIN_ROWS = lane
+    path = workbook(sheets)
+    first = workbook_import(path=path, reason="装载")
+    second = workbook_import(path=path, reason="装载")
+    return first.as_json(), second.as_json(), _stored()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"extra": [person_row("A", 性别="女"), person_row("NOPE")]},
+        {"drop": "内设机构代码"},
+    ],
+    ids=["clean", "with-errors", "column-left-out"],
+)
+def test_both_lanes_store_and_report_the_same(settings, workbook, change):
+    from django.db import transaction
+
+    sheets = _book()
+    sheets["人员"] = sheets["人员"] + change.get("extra", [])
+    if "drop" in change:
+        sheets["人员"] = [{k: v for k, v in r.items() if k != change["drop"]} for r in sheets["人员"]]
+    results = {}
+    for lane in (ROWS, COLUMNAR):
+        with transaction.atomic():  # each lane starts from an empty register
+            results[lane] = _import_twice(settings, workbook, sheets, lane)
+            transaction.set_rollback(True)
+    assert results[ROWS] == results[COLUMNAR]
+    first, second, stored = results[COLUMNAR]
+    if "extra" in change:
+        assert not first["ok"] and [e["row"] for e in first["errors"]] == [7, 8]
+        assert stored == []
+    else:
+        assert first["created"]["人员"] == 5 and second["unchanged"]["人员"] == 5
+        assert len(stored) == 5
+
+
+def test_bulk_load_rebuilds_every_index_and_constraint(settings, monkeypatch, load):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("indexes are dropped and rebuilt on PostgreSQL only")
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename IN ('registry_person', 'registry_personversion')"
+            )
+            indexes = sorted(r[0] for r in cursor.fetchall())
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+                " WHERE conrelid IN ('registry_person'::regclass, 'registry_personversion'::regclass)"
+            )
+            return indexes, sorted(cursor.fetchall())
+
+    before = schema()
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 1)
+    settings.IMPORT_COLUMNAR_MIN_ROWS = COLUMNAR
+    result = load(_book())
+    assert result.created["人员"] == 5
+    assert schema() == before
+    assert PersonVersion.objects.filter(unit__code="A").count() == 4
+
+
+def test_cli_reports_the_same_through_both_lanes(tmp_path, workbook):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("the CLI contract tests cover PostgreSQL; here one SQLite file per lane is enough")
+    sheets = _book()
+    sheets["人员"].append(person_row("A", 出生日期=dt.date(1999, 1, 1)))
+    path = workbook(sheets)
+    outputs = []
+    for lane in (ROWS, COLUMNAR):
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / f'lane{lane}.sqlite3'}"}
+        env["BIANZHI_COLUMNAR_MIN_ROWS"] = str(lane)
+        bianzhi = str(Path(sys.executable).with_name("bianzhi"))
+        subprocess.run([bianzhi, "migrate"], env=env, check=True, capture_output=True)
+        done = subprocess.run([bianzhi, "import", str(path), "--json"], env=env, capture_output=True, check=False)
+        assert done.returncode == 1
+        outputs.append(json.loads(done.stdout))
+    assert outputs[0] == outputs[1]
+    assert [(e["row"], e["column"]) for e in outputs[0]["errors"]] == [(7, "出生日期")]
+
+
+def test_stored_unit_kinds_count(workbook, load):
+    """Units only stored (no 机构 sheet in the file) are looked up for the lane too."""
+    load({"机构": [unit_row("A"), unit_row("A-01", "内设机构", 上级机构代码="A")]})
+    index = UnitIndex(
+        known=set(),
+        kind={},
+        parent={},
+        loader=lambda codes: {c: StoredUnit("政府工作部门", None) for c in codes if c == "A"},
+    )
+    sheets = read_sources(workbook({"人员": [person_row("A"), person_row("Z")]}))
+    admission = columnar.admit(sheets["人员"], index)
+    assert admission.fast.get_column("row").to_list() == [2]
+    assert _slow_rows(admission) == [3]
