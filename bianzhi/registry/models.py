@@ -235,10 +235,9 @@ class PersonVersion(Versioned):
     """A person's attributes (人员 sheet) over a period: unit, staffing type, position, category…"""
 
     # A million rows: no single-column indexes that the composite ones below already lead with
-    # (person → personversion_unique_start, unit → unit/staffing_type/valid_to), and none on the
-    # period bounds alone, which select most of the table and would only slow bulk loads.
+    # (person → personversion_unique_start, unit → unit/staffing_type/valid_to), nor on valid_from
+    # (valid_to's, inherited, is the one SQLite's planner uses for the monitoring queries).
     valid_from = models.DateField("生效日期", default=BEGINNING)
-    valid_to = models.DateField("失效日期", default=END)
     person = models.ForeignKey(
         Person, verbose_name="人员", on_delete=models.PROTECT, related_name="versions", db_index=False
     )
