@@ -85,6 +85,13 @@ def test_stored_people_go_down_the_row_path(workbook, load):
     assert _slow_rows(admission) == [3]
 
 
+def test_a_missing_required_header_admits_nothing(workbook):
+    rows = [{k: v for k, v in person_row("A").items() if k != "性别"} for _ in range(2)]
+    admission = _admit(workbook, rows)
+    assert admission.fast.height == 0
+    assert _slow_rows(admission) == [2, 3]
+
+
 def test_code_table_warnings_of_admitted_rows(workbook):
     admission = _admit(workbook, [person_row("A", 民族="汉族"), person_row("A", 民族="汉")])
     assert admission.fast.height == 2

@@ -251,6 +251,13 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
     for f in ("unit", "internal_division"):
         if f in present:
             units.prefetch(frame.get_column(f).unique().drop_nulls().to_list())
+    if any(col.required and col.field not in present for col in PEOPLE.columns):
+        # A required header is missing (reported with row 0): nothing can be admitted.
+        return Admission(
+            present=present,
+            fast=frame.clear(),
+            slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(frame)),
+        )
     frame = frame.with_columns(_date(col.field).alias(f"_{col.field}") for col in columns if col.field in _DATE_FIELDS)
     frame = frame.with_columns(_bad=_bad_rows(columns, units, min(dt.date.today(), today())))
 
