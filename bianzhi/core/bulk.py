@@ -8,8 +8,10 @@ transaction; nothing here commits.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -157,6 +159,10 @@ def close_versions(model: type[Model], ids: Sequence[int], valid_to: dt.date) ->
     return count
 
 
+#: rows of a frame rendered and sent to COPY at a time
+FRAME_CHUNK = 100_000
+
+
 def insert_frame(model: type[Model], frame: Any) -> int:
     """Insert a polars frame whose columns are database column names: COPY of its CSV rendering on
     PostgreSQL (empty text stays "", null is \\N), executemany on SQLite."""
@@ -168,10 +174,21 @@ def insert_frame(model: type[Model], frame: Any) -> int:
         if connection.vendor == "postgresql":
             raw = cursor.cursor
             sql = f"COPY {table} ({quoted}) FROM STDIN (FORMAT csv, NULL '\\N')"
-            with raw.copy(sql) as copy:
-                for start in range(0, frame.height, 200_000):
-                    part = frame.slice(start, 200_000)
-                    copy.write(part.write_csv(include_header=False, null_value="\\N", date_format="%Y-%m-%d"))
+
+            def render(start: int) -> bytes:  # polars renders without the GIL: overlap it with sending
+                buffer = io.BytesIO()
+                frame.slice(start, FRAME_CHUNK).write_csv(
+                    buffer, include_header=False, null_value="\\N", date_format="%Y-%m-%d"
+                )
+                return buffer.getvalue()
+
+            with raw.copy(sql) as copy, ThreadPoolExecutor(max_workers=1) as renderer:
+                pending = renderer.submit(render, 0)
+                for start in range(FRAME_CHUNK, frame.height + FRAME_CHUNK, FRAME_CHUNK):
+                    block = pending.result()
+                    if start < frame.height:
+                        pending = renderer.submit(render, start)
+                    copy.write(block)
         else:
             dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
             frame = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")) if dates else frame

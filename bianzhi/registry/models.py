@@ -204,7 +204,9 @@ class InstitutionLimit(Versioned):
 class Person(models.Model):
     """实有人员: identity (身份证号) and the dates that define "on staff" (domain.md §3)."""
 
-    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    # Unique through a constraint rather than unique=True, which on PostgreSQL would add a second
+    # (LIKE-pattern) index on a million rows that no query uses: people are found by exact number.
+    id_number = models.CharField("身份证号", max_length=18)
     status = models.CharField("人员状态", max_length=4, choices=PersonStatus.choices)
     entry_date = models.DateField("进编日期", null=True, blank=True)
     left_date = models.DateField("离编日期", null=True, blank=True)
@@ -218,6 +220,7 @@ class Person(models.Model):
         verbose_name_plural = "人员"
         ordering = ["id_number"]
         indexes = [models.Index(fields=["status", "left_date"])]
+        constraints = [models.UniqueConstraint(fields=["id_number"], name="person_unique_id_number")]
 
     def __str__(self) -> str:
         return self.id_number

@@ -264,3 +264,34 @@ def test_stored_unit_kinds_count(workbook, load):
     admission = columnar.admit(sheets["人员"], index)
     assert admission.fast.get_column("row").to_list() == [2]
     assert _slow_rows(admission) == [3]
+
+
+def _admit_quotas(workbook, rows: list[dict]) -> columnar.TableAdmission:
+    from bianzhi.registry.importer.plan import QUOTA_TABLE
+    from bianzhi.registry.importer.schema import QUOTAS
+
+    sheets = read_sources(workbook({"编制": rows}))
+    return columnar.admit_table(QUOTA_TABLE, QUOTAS, sheets["编制"], _index())
+
+
+def test_quota_rows_are_admitted_only_when_clean_and_new(workbook, load):
+    load({"机构": [unit_row("B")], "编制": [{"机构代码": "B", "编制类型": "行政编制", "核定数": 2}]})
+    rows = [
+        {"机构代码": "A", "编制类型": "行政编制", "核定数": "１０"},  # 2: full-width digits read as 10
+        {"机构代码": "A", "编制类型": "事业编制", "核定数": "-1"},  # 3: not an integer
+        {"机构代码": "A-01", "编制类型": "工勤编制", "核定数": 1},  # 4: an internal division
+        {"机构代码": "A", "编制类型": "机关编制", "核定数": 1},  # 5: not a staffing type
+        {"机构代码": "B", "编制类型": "行政编制", "核定数": 3},  # 6: stored: an update for the row path
+        {"机构代码": "A", "编制类型": "工勤编制", "核定数": "1234567890"},  # 7: beyond the lane's nine digits
+        {"机构代码": "X", "编制类型": "工勤编制", "核定数": 1},  # 8: a unit of unknown kind
+    ]
+    admission = _admit_quotas(workbook, rows)
+    assert admission.fast.rows() == [(2, "A", "行政编制", 10)]
+    assert _slow_rows(admission) == [3, 4, 5, 6, 7, 8]
+
+
+def test_a_repeated_quota_pair_sends_the_sheet_down_the_row_path(workbook):
+    row = {"机构代码": "A", "编制类型": "行政编制", "核定数": 1}
+    admission = _admit_quotas(workbook, [row, {**row, "编制类型": "工勤编制"}, row])
+    assert admission.fast.height == 0
+    assert _slow_rows(admission) == [2, 3, 4]

@@ -36,9 +36,9 @@ from bianzhi.core.dates import BEGINNING, END, today
 from bianzhi.core.validators import ID_EARLIEST_BIRTH_DATE
 from bianzhi.core.workdays import write_off_deadline
 from bianzhi.registry.choices import PersonStatus, UnitKind
-from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, existing_people
+from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, SimpleTable, existing_people
 from bianzhi.registry.importer.reader import RawSheet
-from bianzhi.registry.importer.schema import PEOPLE, Column
+from bianzhi.registry.importer.schema import PEOPLE, Column, SheetSpec
 from bianzhi.registry.importer.validate import UnitIndex
 from bianzhi.registry.models import Person, PersonVersion
 from bianzhi.registry.retirement import retirement_month
@@ -67,9 +67,9 @@ class Admission:
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _layout(headers: list[str]) -> list[tuple[int, Column]]:
+def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, Column]]:
     """The sheet's columns in file order; the first of repeated headers counts (as in validate.py)."""
-    by_header = PEOPLE.by_header
+    by_header = spec.by_header
     seen: set[str] = set()
     layout = []
     for position, header in enumerate(headers):
@@ -91,12 +91,22 @@ def _chunk_frame(numbers: list[int], rows: list[list[Any]], layout: list[tuple[i
 def _normalised(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
     """interchange.md §1: every text cell NFKC-normalised and trimmed; an empty cell is "not given".
     A slice of rows at a time, so that the intermediate copies stay small."""
-    expressions = [pl.col(f).str.normalize("NFKC").str.strip_chars().replace("", None) for f in fields]
     if frame.height <= READ_CHUNK:
-        return frame.with_columns(expressions)
+        return _normalised_slice(frame, fields)
     return pl.concat(
-        [frame.slice(start, READ_CHUNK).with_columns(expressions) for start in range(0, frame.height, READ_CHUNK)],
+        [_normalised_slice(frame.slice(start, READ_CHUNK), fields) for start in range(0, frame.height, READ_CHUNK)],
         rechunk=False,
+    )
+
+
+def _normalised_slice(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    # ASCII is already NFKC-normal: a column of ASCII text (codes, numbers, dates) is only trimmed.
+    ascii_only = frame.select(
+        (pl.col(f).str.len_bytes().sum() == pl.col(f).str.len_chars().sum()).alias(f) for f in fields
+    ).row(0, named=True)
+    return frame.with_columns(
+        (pl.col(f) if ascii_only[f] else pl.col(f).str.normalize("NFKC")).str.strip_chars().replace("", None)
+        for f in fields
     )
 
 
@@ -152,10 +162,10 @@ def _blocks(source: Path | bytes) -> Iterator[bytes]:
             yield block
 
 
-def read_frame(sheet: RawSheet) -> tuple[list[Column], pl.DataFrame]:
+def read_frame(sheet: RawSheet, spec: SheetSpec = PEOPLE) -> tuple[list[Column], pl.DataFrame]:
     """The sheet's known columns as a normalised frame: read by polars where it numbers rows as the
     row reader does, else from the row reader in chunks (bounding memory)."""
-    layout = _layout(sheet.headers)
+    layout = _layout(spec, sheet.headers)
     columns = [c for _, c in layout]
     if sheet.source is not None:
         frame = _read_polars(sheet.source(), sheet.headers, layout)
@@ -391,3 +401,78 @@ def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_
                 "retirement_month",
             ),
         )
+
+
+# ---------------------------------------------------------------- 编制 and 职数
+
+
+@dataclass
+class TableAdmission:
+    """A unit-keyed sheet (编制, 职数) split into its two lanes."""
+
+    #: admitted rows: ``row``, the key fields and the typed values
+    fast: pl.DataFrame
+    slow: RawSheet
+
+
+def _integer(name: str) -> pl.Expr:
+    """An integer column as validate.py reads text: ASCII digits, at most PostgreSQL's integer."""
+    text = pl.col(name)
+    return pl.when(text.str.contains(r"^[0-9]{1,9}$")).then(text.cast(pl.Int64, strict=False))
+
+
+def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: UnitIndex) -> TableAdmission:
+    """Admit the rows of a unit-keyed sheet that break no rule and add a key not yet stored."""
+    columns, frame = read_frame(sheet, spec)
+    present = {col.field for col in columns}
+    headers = [col.header for col in columns]
+    fields = [col.field for col in columns]
+    if any(col.required and col.field not in present for col in spec.columns) or set(fields) != {
+        col.field for col in spec.columns
+    }:
+        return TableAdmission(fast=frame.clear(), slow=RawSheet(name=spec.name, headers=headers, rows=_rows(frame)))
+    units.prefetch(frame.get_column("unit").unique().drop_nulls().to_list())
+    ok_units = [code for code in units.known if units.kind.get(code) not in (None, UnitKind.INTERNAL_DIVISION)]
+    problems = [~pl.col("unit").is_in(ok_units)]
+    for col in columns:
+        value = pl.col(col.field)
+        problems.append(value.is_null() | value.str.contains(_ODD) | (value == r"\N"))
+        if col.kind == "enum":
+            problems.append(~value.is_in(list(col.choices)))
+        if col.kind == "int":
+            problems.append(_integer(col.field).is_null())
+    frame = frame.with_columns(_bad=pl.any_horizontal(p.fill_null(True) for p in problems))
+    keys = list(table.key_fields)
+    if frame.select(pl.struct(keys).is_duplicated().any()).item():
+        slow_mask = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)  # the row path names each
+    else:
+        slow_mask = frame.get_column("_bad")
+        stored = list(table.load())
+        if stored:
+            known = pl.DataFrame(stored, schema=keys, orient="row").with_columns(_stored=pl.lit(True))
+            flags = frame.select(keys).join(known, on=keys, how="left", maintain_order="left")
+            slow_mask = slow_mask | flags.get_column("_stored").fill_null(False)
+    slow = frame.filter(slow_mask).select("row", *fields)
+    fast = frame.filter(~slow_mask).select(
+        "row", *[_integer(f).alias(f) if f in table.values else pl.col(f) for f in fields]
+    )
+    return TableAdmission(fast=fast, slow=RawSheet(name=spec.name, headers=headers, rows=_rows(slow)))
+
+
+def write_new_rows(table: SimpleTable, admission: TableAdmission, unit_ids: dict[str, int], change_set_id: int) -> None:
+    """Insert the admitted rows as first versions, held from the beginning."""
+    frame = admission.fast
+    if frame.height == 0:
+        return
+    unit_id = pl.col("unit").replace_strict(list(unit_ids), list(unit_ids.values()), return_dtype=pl.Int64)
+    model = table.model
+    columns = {f: str(getattr(model._meta.get_field(f), "column", f)) for f in (*table.key_fields, *table.values)}
+    insert_frame(
+        model,
+        frame.select(
+            pl.lit(BEGINNING).alias("valid_from"),
+            pl.lit(END).alias("valid_to"),
+            pl.lit(change_set_id, dtype=pl.Int64).alias("change_set_id"),
+            *[(unit_id if f == "unit" else pl.col(f)).alias(columns[f]) for f in (*table.key_fields, *table.values)],
+        ),
+    )

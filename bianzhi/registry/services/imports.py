@@ -233,7 +233,11 @@ def _import(
     """
     say("校验机构与编制")
     small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
-    parsed: dict[str, ParsedSheet] = {spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in small}
+    # Large CSV sheets of 编制 and 职数 take the column-wise fast lane once the units are known.
+    laned = {spec.name for spec in (QUOTAS, POSITIONS) if spec.name in raw and _large_csv(raw[spec.name])}
+    parsed: dict[str, ParsedSheet] = {
+        spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in small if spec.name not in laned
+    }
     # Without unit rows (a change of a few quotas or people) only the light index is needed.
     has_unit_rows = bool(parsed[UNITS.name].rows)
     stored_units = planning.load_units() if has_unit_rows else {}
@@ -244,6 +248,13 @@ def _import(
     )
     if not has_unit_rows:
         index.loader = planning.load_unit_index
+    lanes: dict[str, Any] = {}
+    for spec, table in ((QUOTAS, planning.QUOTA_TABLE), (POSITIONS, planning.POSITION_TABLE)):
+        if spec.name in laned:
+            from bianzhi.registry.importer import columnar
+
+            lanes[spec.name] = columnar.admit_table(table, spec, raw[spec.name], index)
+            parsed[spec.name] = parse_sheet(spec, lanes[spec.name].slow, issues)
     if QUOTAS.name in parsed:
         validate_quotas(parsed[QUOTAS.name], index, issues)
     if POSITIONS.name in parsed:
@@ -270,6 +281,9 @@ def _import(
     for sheet_plan in plans:
         c, u, n = sheet_plan.counts()
         result.created[sheet_plan.sheet], result.updated[sheet_plan.sheet], result.unchanged[sheet_plan.sheet] = c, u, n
+    if not issues.errors:
+        for name, lane in lanes.items():
+            result.created[name] += lane.fast.height
 
     writing = not dry_run and not issues.errors
     change_set: ChangeSet | None = None
@@ -285,6 +299,7 @@ def _import(
                     write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
                     for sheet_plan in plans:
                         _touch(result, sheet_plan)
+                    _write_table_lanes(lanes, result, change_set.pk)
                     parsed.clear()  # the roster may be large: free the other sheets first
                     plans.clear()
                     _people(raw, index, issues, result, effective, say, write_chunks=True)
@@ -307,6 +322,25 @@ def _import(
     return result
 
 
+def _write_table_lanes(lanes: dict[str, Any], result: ImportResult, change_set_id: int) -> None:
+    """Write the rows of 编制 and 职数 admitted to the fast lane (new keys only)."""
+    if not lanes:
+        return
+    from bianzhi.registry.importer import columnar
+
+    for spec, table in ((QUOTAS, planning.QUOTA_TABLE), (POSITIONS, planning.POSITION_TABLE)):
+        if spec.name in lanes:
+            codes = set(lanes[spec.name].fast.get_column("unit").unique().to_list())
+            result.touched_units |= codes
+            columnar.write_new_rows(table, lanes[spec.name], planning.unit_ids(codes), change_set_id)
+    lanes.clear()
+
+
+def _large_csv(sheet: RawSheet) -> bool:
+    """A CSV sheet long enough for the column-wise fast lane (importer/columnar.py)."""
+    return sheet.source is not None and line_count(sheet) >= settings.IMPORT_COLUMNAR_MIN_ROWS
+
+
 def _people(
     raw: dict[str, RawSheet],
     index: Any,
@@ -323,7 +357,7 @@ def _people(
         return
     sheet = raw[PEOPLE.name]
     admission = None
-    if sheet.source is not None and line_count(sheet) >= settings.IMPORT_COLUMNAR_MIN_ROWS:
+    if _large_csv(sheet):
         from bianzhi.registry.importer import columnar  # polars loads only for large rosters
 
         say("人员 列式校验")

@@ -14,6 +14,9 @@ from bianzhi.registry.services import workbook_import
 
 class Command(BaseCommand):
     help = "导入标准工作簿（.xlsx、CSV 文件夹或 zip）：全部校验通过才写入，否则一行不写并列出全部问题"
+    # The data commands skip Django's system checks (URLs, admin, API schema): they cost half a
+    # second a call and concern the web server; `bianzhi migrate` and `bianzhi check` still run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="工作簿 .xlsx、CSV 文件夹或 .zip")

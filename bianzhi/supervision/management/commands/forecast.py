@@ -11,6 +11,9 @@ from bianzhi.supervision.selectors import retirements_forecast
 
 class Command(BaseCommand):
     help = "预测：retirements 为按 2025 年改革规则计算的法定退休人员"
+    # The data commands skip Django's system checks (URLs, admin, API schema): they cost half a
+    # second a call and concern the web server; `bianzhi migrate` and `bianzhi check` still run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("subject", choices=["retirements"], help="预测内容")

@@ -11,6 +11,9 @@ from bianzhi.supervision.services import monitoring_run
 
 class Command(BaseCommand):
     help = "按负面清单规则监测（默认今天，北京时间）"
+    # The data commands skip Django's system checks (URLs, admin, API schema): they cost half a
+    # second a call and concern the web server; `bianzhi migrate` and `bianzhi check` still run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", type=iso_date, help="监测日期 YYYY-MM-DD（默认今天）")
