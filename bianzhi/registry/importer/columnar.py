@@ -90,24 +90,17 @@ def _chunk_frame(numbers: list[int], rows: list[list[Any]], layout: list[tuple[i
 
 def _normalised(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
     """interchange.md §1: every text cell NFKC-normalised and trimmed; an empty cell is "not given".
-    A slice of rows at a time, so that the intermediate copies stay small."""
-    if frame.height <= READ_CHUNK:
-        return _normalised_slice(frame, fields)
-    return pl.concat(
-        [_normalised_slice(frame.slice(start, READ_CHUNK), fields) for start in range(0, frame.height, READ_CHUNK)],
-        rechunk=False,
-    )
 
-
-def _normalised_slice(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
-    # ASCII is already NFKC-normal: a column of ASCII text (codes, numbers, dates) is only trimmed.
-    ascii_only = frame.select(
-        (pl.col(f).str.len_bytes().sum() == pl.col(f).str.len_chars().sum()).alias(f) for f in fields
-    ).row(0, named=True)
-    return frame.with_columns(
-        (pl.col(f) if ascii_only[f] else pl.col(f).str.normalize("NFKC")).str.strip_chars().replace("", None)
-        for f in fields
-    )
+    In place and one column at a time, so that memory holds one extra column at most; a column of
+    ASCII text (codes, numbers, dates) is already NFKC-normal and only trimmed."""
+    for f in fields:
+        column = frame.get_column(f)
+        ascii_only = column.str.len_bytes().sum() == column.str.len_chars().sum()
+        text = column if ascii_only else column.str.normalize("NFKC")
+        del column
+        frame.replace_column(frame.get_column_index(f), text.str.strip_chars().replace("", None))
+        del text
+    return frame
 
 
 def _read_polars(source: Path | bytes, headers: list[str], layout: list[tuple[int, Column]]) -> pl.DataFrame | None:
