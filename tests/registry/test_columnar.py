@@ -77,12 +77,23 @@ def test_a_repeated_number_sends_the_whole_sheet_down_the_row_path(workbook):
     assert _slow_rows(admission) == [2, 3, 4]
 
 
-def test_stored_people_go_down_the_row_path(workbook, load):
-    stored = person_row("A")
-    load({"机构": [unit_row("A")], "人员": [stored]})
-    admission = _admit(workbook, [person_row("A"), stored])
+def test_stored_people_are_unchanged_or_go_down_the_row_path(workbook, load):
+    same, changed = person_row("A"), person_row("A")
+    load({"机构": [unit_row("A")], "人员": [same, changed]})
+    admission = _admit(workbook, [person_row("A"), same, {**changed, "姓名": "改名"}])
     assert admission.fast.get_column("row").to_list() == [2]
-    assert _slow_rows(admission) == [3]
+    assert admission.unchanged == 1
+    assert _slow_rows(admission) == [4]
+
+
+def test_a_column_left_out_keeps_the_stored_value_when_comparing(workbook, load):
+    person = person_row("A", 民族="汉族", 原退休年龄=55)
+    load({"机构": [unit_row("A")], "人员": [person]})
+    without = {k: v for k, v in person.items() if k not in ("民族", "原退休年龄")}
+    admission = _admit(workbook, [without])
+    assert (admission.unchanged, admission.fast.height, _slow_rows(admission)) == (1, 0, [])
+    admission = _admit(workbook, [{**person, "原退休年龄": 60}])
+    assert (admission.unchanged, admission.fast.height, _slow_rows(admission)) == (0, 0, [2])
 
 
 def test_a_missing_required_header_admits_nothing(workbook):

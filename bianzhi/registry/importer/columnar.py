@@ -18,6 +18,7 @@ written with one bulk load per table.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 import polars as pl
+from django.db import connection
 
 from bianzhi.core.bulk import bulk_load, insert_frame, reserve_id_block
 from bianzhi.core.codetables import code_table_warning
@@ -36,7 +38,7 @@ from bianzhi.core.dates import BEGINNING, END, today
 from bianzhi.core.validators import ID_EARLIEST_BIRTH_DATE
 from bianzhi.core.workdays import write_off_deadline
 from bianzhi.registry.choices import PersonStatus, UnitKind
-from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, SimpleTable, existing_people
+from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, SimpleTable
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import PEOPLE, Column, SheetSpec
 from bianzhi.registry.importer.validate import UnitIndex
@@ -45,12 +47,21 @@ from bianzhi.registry.retirement import retirement_month
 
 #: rows read into one frame chunk before it is normalised
 READ_CHUNK = 100_000
+#: rows compared with the stored people at a time
+COMPARE_CHUNK = 100_000
 _ODD = r"[\x00-\x1f\x7f-\x9f]"  # control characters: trimming them differs between engines
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _ID = r"^[0-9]{17}[0-9Xx]$"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CODE_TABLE_FIELDS = ("ethnicity", "political_status", "education", "degree")
 _DATE_FIELDS = ("birth_date", "entry_date", "left_date", "written_off_date")
+_DTYPES = {f: pl.Date for f in (*_DATE_FIELDS, "retirement_month", "write_off_deadline")} | {"original_age": pl.Int16}
+#: what a person's stored state is compared on (plan.py: PERSON_VERSIONED and PERSON_IDENTITY)
+_COMPARED = (
+    *(col.field for col in PEOPLE.columns),
+    "retirement_month",
+    "write_off_deadline",
+)
 
 
 @dataclass
@@ -65,6 +76,8 @@ class Admission:
     slow: RawSheet
     #: warnings of the admitted rows (the slow lane reports its own)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    #: stored people whose rows change nothing (counted, not written)
+    unchanged: int = 0
 
 
 def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, Column]]:
@@ -265,27 +278,126 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
     frame = frame.with_columns(_bad=_bad_rows(columns, units, min(dt.date.today(), today())))
 
     # cells.id_number reads a trailing x as X; a valid number has no other letter.
-    numbers = frame.get_column("id_number").str.to_uppercase()
-    if numbers.drop_nulls().is_duplicated().any():
+    frame = frame.with_columns(_number=pl.col("id_number").str.to_uppercase())
+    unchanged = 0
+    same_rows = frame.clear()
+    if frame.get_column("_number").drop_nulls().is_duplicated().any():
         slow_mask = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)  # the row path names each repetition
+        admitted = ~slow_mask
     else:
         slow_mask = frame.get_column("_bad")
-        stored = existing_people(numbers.filter(~slow_mask).to_list())
-        if stored:
-            slow_mask = slow_mask | numbers.is_in(list(stored))
+        # A stored person whose values would not change is counted as unchanged here; one whose
+        # values would change goes down the row path, which plans and logs the update. Compared a
+        # slice at a time, so that the stored values in memory stay small.
+        stored_parts, same_parts = [], []
+        for start in range(0, frame.height, COMPARE_CHUNK):
+            part = frame.slice(start, COMPARE_CHUNK)
+            clean = ~part.get_column("_bad")
+            stored = stored_people(part.get_column("_number").filter(clean))
+            is_stored = part.get_column("_number").is_in(stored.get_column("id_number").implode())
+            same = _unchanged_rows(part.filter(clean & is_stored), stored)
+            stored_parts.append(is_stored)
+            same_parts.append(part.get_column("row").is_in(same.implode()))
+            del part, stored
+        none = pl.Series([], dtype=pl.Boolean)
+        is_stored = pl.concat(stored_parts) if stored_parts else none
+        is_same = pl.concat(same_parts) if same_parts else none
+        unchanged = int(is_same.sum())
+        if unchanged:
+            same_rows = frame.filter(is_same)
+        slow_mask = slow_mask | (is_stored & ~is_same)
+        admitted = ~slow_mask & ~is_same
     fields = [col.field for col in columns]
     slow = frame.filter(slow_mask).select("row", *fields)
-    if slow.height:
-        frame = frame.filter(~slow_mask)
-        numbers = numbers.filter(~slow_mask)
-    fast = frame.drop("_bad").with_columns(id_number=numbers)
-    del frame, numbers
+    warnings = _warnings(same_rows, columns)
+    del same_rows
+    if not admitted.all():
+        frame = frame.filter(admitted)
+    fast = frame.drop("_bad", "id_number").rename({"_number": "id_number"})
+    del frame
     return Admission(
         present=present,
         fast=fast,
         slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(slow)),
-        warnings=_warnings(fast, columns),
+        warnings=sorted(_warnings(fast, columns) + warnings, key=lambda w: w["row"]),
+        unchanged=unchanged,
     )
+
+
+_STORED_SQL = """
+SELECT p.id_number, v.name, v.gender, v.birth_date, v.ethnicity, v.political_status, v.education, v.degree,
+       v.title, v.category, u.code, d.code, v.staffing_type, v.post, v.position_category, p.entry_date, p.status,
+       p.left_date, p.written_off_date, v.original_age, v.retirement_month, p.write_off_deadline
+FROM {ids} i
+JOIN registry_person p ON p.id_number = i.id_number
+JOIN registry_personversion v ON v.person_id = p.id AND v.valid_to = {end}
+JOIN registry_unit u ON u.id = v.unit_id
+LEFT JOIN registry_unit d ON d.id = v.internal_division_id
+"""
+_STORED_SCHEMA = {
+    "id_number": pl.String,
+    **{f: _DTYPES.get(f, pl.String) for f in _COMPARED if f != "id_number"},
+}
+
+
+def stored_people(numbers: pl.Series) -> pl.DataFrame:
+    """The current stored values of the people among ``numbers`` (as plan.load_people has them),
+    one row each: the numbers go to a temporary table, the values come back in one COPY (PostgreSQL)
+    or one query (SQLite)."""
+    empty = pl.DataFrame(schema=_STORED_SCHEMA)
+    if numbers.len() == 0 or not Person.objects.exists():
+        return empty
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS import_numbers")
+        cursor.execute("CREATE TEMPORARY TABLE import_numbers (id_number varchar(18) PRIMARY KEY)")
+        try:
+            if connection.vendor == "postgresql":
+                raw = cursor.cursor
+                with raw.copy("COPY import_numbers FROM STDIN") as copy:
+                    copy.write("\n".join(numbers.to_list()) + "\n")
+                sql = _STORED_SQL.format(ids="import_numbers", end=f"DATE '{END.isoformat()}'")
+                buffer = io.BytesIO()
+                with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, NULL '\\N', FORCE_QUOTE *)") as copy:
+                    for block in copy:
+                        buffer.write(block)
+                if buffer.tell() == 0:
+                    return empty
+                return (
+                    pl.read_csv(
+                        buffer.getvalue(),
+                        has_header=False,
+                        new_columns=list(_STORED_SCHEMA),
+                        schema_overrides={name: pl.String for name in _STORED_SCHEMA},
+                        null_values="\\N",
+                    )
+                    .with_columns(pl.col(f).str.to_date("%Y-%m-%d") for f, t in _STORED_SCHEMA.items() if t == pl.Date)
+                    .with_columns(pl.col("original_age").cast(pl.Int16))
+                )
+            cursor.executemany("INSERT INTO import_numbers VALUES (%s)", [(n,) for n in numbers.to_list()])
+            cursor.execute(_STORED_SQL.format(ids="import_numbers", end="%s"), [END.isoformat()])
+            # Django's SQLite connection already gives dates as dates.
+            return pl.DataFrame(cursor.fetchall(), schema=_STORED_SCHEMA, orient="row")
+        finally:
+            cursor.execute("DROP TABLE IF EXISTS import_numbers")
+
+
+def _unchanged_rows(candidates: pl.DataFrame, stored: pl.DataFrame) -> pl.Series:
+    """Row numbers of the candidates whose person is stored and would not change."""
+    pairs = candidates.join(stored, left_on="_number", right_on="id_number", how="inner", suffix="_stored")
+    if pairs.height == 0:
+        return pl.Series("row", [], dtype=pl.Int64)
+    before = pairs.select(
+        pl.col(f"{f}_stored" if f in candidates.columns else f).alias(f) for f in _COMPARED if f != "id_number"
+    )
+    file_side = pairs.select(
+        "row",
+        pl.col("_number").alias("id_number"),
+        *[c for c in candidates.columns if c.startswith("_") and c[1:] in _DATE_FIELDS],
+        *[c for c in candidates.columns if c in _COMPARED and c != "id_number"],
+    )
+    after = _derived(file_side, base=before)
+    same = pl.all_horizontal(after.get_column(f).eq_missing(before.get_column(f)) for f in before.columns)
+    return pairs.get_column("row").filter(after.select(same).to_series())
 
 
 def _rows(frame: pl.DataFrame) -> Iterator[tuple[int, list[Any]]]:
@@ -312,21 +424,25 @@ def _warnings(frame: pl.DataFrame, columns: list[Column]) -> list[dict[str, Any]
 # ---------------------------------------------------------------- planning and writing
 
 
-def _derived(frame: pl.DataFrame) -> pl.DataFrame:
-    """Stored values of new people: defaults for absent columns, "" for empty text, derived fields."""
+def _derived(frame: pl.DataFrame, base: pl.DataFrame | None = None) -> pl.DataFrame:
+    """A person's values after the import, as plan.py merges and derives them: the file's cells
+    ("" for empty text), for a column the sheet lacks the stored value (``base``, aligned row by
+    row) or else the default, then 离编日期 dropped for 在编, the retirement month and the deadline."""
     c = pl.col
     values: list[pl.Expr] = []
     for col in PEOPLE.columns:
         f = col.field
-        if f in _DATE_FIELDS:
-            expr = c(f"_{f}") if f in frame.columns else pl.lit(None, dtype=pl.Date)
+        if f not in frame.columns:
+            expr = (
+                base.get_column(f) if base is not None else pl.lit(PERSON_DEFAULTS[f], dtype=_DTYPES.get(f, pl.String))
+            )
+        elif f in _DATE_FIELDS:
+            expr = c(f"_{f}")
         elif f == "original_age":
-            expr = c(f).cast(pl.Int16) if f in frame.columns else pl.lit(None, dtype=pl.Int16)
-        elif f in frame.columns:
-            expr = c(f) if f in NULLABLE else c(f).fill_null("")
+            expr = c(f).cast(pl.Int16)
         else:
-            expr = pl.lit(PERSON_DEFAULTS[f], dtype=pl.String)
-        values.append(expr.alias(f))
+            expr = c(f) if f in NULLABLE else c(f).fill_null("")
+        values.append(pl.lit(expr).alias(f) if isinstance(expr, pl.Series) else expr.alias(f))
     out = frame.select("row", *values)
     on_staff = c("status") == PersonStatus.ON_STAFF
     out = out.with_columns(left_date=pl.when(on_staff).then(None).otherwise(c("left_date")))

@@ -348,17 +348,6 @@ def _in_list(values: list[str]) -> Any:
     return values
 
 
-def existing_people(id_numbers: list[str]) -> set[str]:
-    """The 身份证号 among ``id_numbers`` that are already stored."""
-    if not id_numbers or not Person.objects.exists():
-        return set()
-    found: set[str] = set()
-    size = 50_000 if connection.vendor == "postgresql" else 900
-    for chunk in _chunks(id_numbers, size):
-        found.update(Person.objects.filter(id_number__in=_in_list(chunk)).values_list("id_number", flat=True))
-    return found
-
-
 def load_people(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
     """Current stored values of the people named in the file, fetched in batches."""
     stored: dict[str, dict[str, Any]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -302,6 +303,7 @@ def _import(
                     _write_table_lanes(lanes, result, change_set.pk)
                     parsed.clear()  # the roster may be large: free the other sheets first
                     plans.clear()
+                    gc.collect()
                     _people(raw, index, issues, result, effective, say, write_chunks=True)
                     if issues.errors:
                         raise _Rollback
@@ -365,7 +367,10 @@ def _people(
         sheet = admission.slow
         issues.warnings.extend(admission.warnings)
     _people_rows(sheet, index, issues, result, effective, say, write_chunks=write_chunks)
-    if admission is None or issues.errors or admission.fast.height == 0:
+    if admission is None or issues.errors:
+        return
+    result.unchanged[PEOPLE.name] += admission.unchanged
+    if admission.fast.height == 0:
         return
     result.created[PEOPLE.name] += admission.fast.height
     if write_chunks:
