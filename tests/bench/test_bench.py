@@ -26,10 +26,12 @@ def test_small_benchmark_agrees_with_its_floor(tmp_path, monkeypatch):
     if engine == "postgresql":
         monkeypatch.setenv("BENCH_DATABASE_URL", os.environ["DATABASE_URL"])
     monkeypatch.setattr(run, "ROOT", tmp_path)
+    monkeypatch.setenv("BIANZHI_COLUMNAR_MIN_ROWS", "1")  # the fast lanes, as at province scale
     (tmp_path / "bench" / "out").mkdir(parents=True)
     result = run.bench_engine(engine, folder, run.total_rows(folder))
     assert result["import_s"] > 0 and result["floor_import_s"] > 0 and result["floor_monitor_s"] > 0
     assert result["import_rss_mb"] > 10
+    assert result["reimport_s"] > 0  # and bench_engine checked that every row came back unchanged
     assert result["alerts"] > 0
     assert result["alert_counts"] == result["floor_counts"]
     assert set(result["alert_counts"]) >= {"over_staffing", "mixed_staffing", "late_write_off"}
