@@ -170,40 +170,61 @@ def _stored() -> list[tuple]:
     )
 
 
-def _import_twice(settings, workbook, sheets, lane):
+def _import_twice(settings, workbook, sheets, lane, fmt):
     settings.IMPORT_COLUMNAR_MIN_ROWS = lane
-    path = workbook(sheets)
+    path = workbook(sheets, fmt=fmt)
     first = workbook_import(path=path, reason="装载")
     second = workbook_import(path=path, reason="装载")
     return first.as_json(), second.as_json(), _stored()
 
 
+TYPED = [  # xlsx cells the lane reads as text, and ones it leaves to the row path
+    person_row("A", 原退休年龄=55, 进编日期=dt.datetime(2003, 4, 5, 0, 0)),
+    {**person_row("A"), "身份证号": 330602198505050011},  # a number cell: Excel has rounded it
+    person_row("A", 原退休年龄=55.5),
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(
     "change",
     [
         {},
         {"extra": [person_row("A", 性别="女"), person_row("NOPE")]},
         {"drop": "内设机构代码"},
+        {"typed": True},
     ],
-    ids=["clean", "with-errors", "column-left-out"],
+    ids=["clean", "with-errors", "column-left-out", "typed-cells"],
 )
-def test_both_lanes_store_and_report_the_same(settings, workbook, change):
+def test_both_lanes_store_and_report_the_same(settings, workbook, change, fmt):
     from django.db import transaction
 
     sheets = _book()
     sheets["人员"] = sheets["人员"] + change.get("extra", [])
     if "drop" in change:
         sheets["人员"] = [{k: v for k, v in r.items() if k != change["drop"]} for r in sheets["人员"]]
+    if "typed" in change:
+        sheets["人员"] = sheets["人员"] + TYPED
+        sheets["编制"] = sheets["编制"] + [
+            {"机构代码": "S", "编制类型": "事业编制", "核定数": 12},
+            {"机构代码": "S", "编制类型": "工勤编制", "核定数": -1},
+        ]
     results = {}
     for lane in (ROWS, COLUMNAR):
         with transaction.atomic():  # each lane starts from an empty register
-            results[lane] = _import_twice(settings, workbook, sheets, lane)
+            results[lane] = _import_twice(settings, workbook, sheets, lane, fmt)
             transaction.set_rollback(True)
     assert results[ROWS] == results[COLUMNAR]
     first, second, stored = results[COLUMNAR]
     if "extra" in change:
         assert not first["ok"] and [e["row"] for e in first["errors"]] == [7, 8]
         assert stored == []
+    elif "typed" in change:
+        errors = [(e["sheet"], e["row"], e["column"]) for e in first["errors"]]
+        if fmt == "xlsx":
+            assert errors == [("编制", 4, "核定数"), ("人员", 8, "身份证号"), ("人员", 9, "原退休年龄")]
+        else:  # in a CSV everything is text
+            assert ("人员", 9, "原退休年龄") in errors and ("编制", 4, "核定数") in errors
     else:
         assert first["created"]["人员"] == 5 and second["unchanged"]["人员"] == 5
         assert len(stored) == 5
@@ -306,3 +327,17 @@ def test_a_repeated_quota_pair_sends_the_sheet_down_the_row_path(workbook):
     admission = _admit_quotas(workbook, [row, {**row, "编制类型": "工勤编制"}, row])
     assert admission.fast.height == 0
     assert _slow_rows(admission) == [2, 3, 4]
+
+
+def test_xlsx_cells_the_lane_reads_and_the_ones_it_leaves(workbook):
+    rows = [
+        person_row("A", 原退休年龄=60, 进编日期=dt.datetime(2003, 4, 5)),  # 2: date and integer cells
+        {**person_row("A"), "身份证号": 330602198505050011},  # 3: a number cell
+        person_row("A", 原退休年龄=True),  # 4: a truth value
+    ]
+    sheets = read_sources(workbook({"人员": rows}, fmt="xlsx"))
+    admission = columnar.admit(sheets["人员"], _index())
+    assert admission.fast.select("row", "original_age", "_entry_date").rows() == [(2, "60", dt.date(2003, 4, 5))]
+    slow = list(admission.slow.rows)
+    assert [number for number, _ in slow] == [3, 4]
+    assert isinstance(slow[0][1][0], float)  # as the reader gave it, for the row path's own message

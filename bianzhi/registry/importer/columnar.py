@@ -18,6 +18,7 @@ written with one bulk load per table.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import io
 import os
 from collections.abc import Iterator
@@ -93,12 +94,13 @@ def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, Column]]:
     return layout
 
 
-def _chunk_frame(numbers: list[int], rows: list[list[Any]], layout: list[tuple[int, Column]]) -> pl.DataFrame:
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (max((p for p, _ in layout), default=-1) + 1)
+def _chunk_frame(numbers: list[int], rows: list[list[Any]], columns: list[Column]) -> pl.DataFrame:
+    """Rows of cells in the columns' order as a normalised frame."""
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     data: dict[str, pl.Series] = {"row": pl.Series("row", numbers, dtype=pl.Int64)}
-    for position, col in layout:
-        data[col.field] = pl.Series(col.field, columns[position], dtype=pl.String)
-    return _normalised(pl.DataFrame(data), [col.field for _, col in layout])
+    for position, col in enumerate(columns):
+        data[col.field] = pl.Series(col.field, values[position], dtype=pl.String)
+    return _normalised(pl.DataFrame(data), [col.field for col in columns])
 
 
 def _normalised(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
@@ -168,7 +170,31 @@ def _blocks(source: Path | bytes) -> Iterator[bytes]:
             yield block
 
 
-def read_frame(sheet: RawSheet, spec: SheetSpec = PEOPLE) -> tuple[list[Column], pl.DataFrame]:
+@dataclass
+class Frame:
+    """A sheet read column-wise."""
+
+    columns: list[Column]
+    #: ``row`` and the known columns, normalised text
+    frame: pl.DataFrame
+    #: rows with a typed cell that text cannot stand for (an xlsx number in a text column, a
+    #: negative or fractional number, a truth value), as the reader gave them, in the frame's
+    #: column order: they go down the row path unchanged, so that it words their errors itself
+    odd: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+def _as_text(cell: Any, kind: str) -> str | None:
+    """A typed xlsx cell as the text that validate.py reads the same way; None if there is none."""
+    if isinstance(cell, dt.date) and kind == "date":
+        return (cell.date() if isinstance(cell, dt.datetime) else cell).isoformat()
+    if type(cell) is int and kind == "int" and 0 <= cell <= 999_999_999:
+        return str(cell)
+    if type(cell) is float and kind == "int" and cell.is_integer() and 0 <= cell <= 999_999_999:
+        return str(int(cell))
+    return None
+
+
+def read_frame(sheet: RawSheet, spec: SheetSpec = PEOPLE) -> Frame:
     """The sheet's known columns as a normalised frame: read by polars where it numbers rows as the
     row reader does, else from the row reader in chunks (bounding memory)."""
     layout = _layout(spec, sheet.headers)
@@ -176,22 +202,36 @@ def read_frame(sheet: RawSheet, spec: SheetSpec = PEOPLE) -> tuple[list[Column],
     if sheet.source is not None:
         frame = _read_polars(sheet.source(), sheet.headers, layout)
         if frame is not None:
-            return columns, frame
-    width = max((p for p, _ in layout), default=-1) + 1
+            return Frame(columns, frame)
+    positions = [p for p, _ in layout]
+    kinds = [col.kind for _, col in layout]
     frames: list[pl.DataFrame] = []
+    odd: list[tuple[int, list[Any]]] = []
     numbers: list[int] = []
     rows: list[list[Any]] = []
-    for number, cells in sheet.rows:
-        if len(cells) != width:
-            cells = [*cells[:width], *([None] * (width - len(cells)))]
-        numbers.append(number)
-        rows.append(cells)
+    for number, raw_cells in sheet.rows:
+        width = len(raw_cells)
+        cells = [raw_cells[p] if p < width else None for p in positions]
+        if not sheet.text_only:
+            for i, cell in enumerate(cells):
+                if cell is not None and cell.__class__ is not str:
+                    text = _as_text(cell, kinds[i])
+                    if text is None:
+                        odd.append((number, cells))
+                        break
+                    cells[i] = text
+            else:
+                numbers.append(number)
+                rows.append(cells)
+        else:
+            numbers.append(number)
+            rows.append(cells)
         if len(rows) >= READ_CHUNK:
-            frames.append(_chunk_frame(numbers, rows, layout))
+            frames.append(_chunk_frame(numbers, rows, columns))
             numbers, rows = [], []
     if rows or not frames:
-        frames.append(_chunk_frame(numbers, rows, layout))
-    return columns, pl.concat(frames)
+        frames.append(_chunk_frame(numbers, rows, columns))
+    return Frame(columns, pl.concat(frames), odd)
 
 
 def _date(name: str) -> pl.Expr:
@@ -261,7 +301,8 @@ def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Exp
 
 def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
     """Read the roster and split it into admitted rows and rows for the row-by-row path."""
-    columns, frame = read_frame(sheet)
+    read = read_frame(sheet)
+    columns, frame, odd = read.columns, read.frame, read.odd
     present = {col.field for col in columns}
     headers = [col.header for col in columns]
     for f in ("unit", "internal_division"):
@@ -272,7 +313,7 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
         return Admission(
             present=present,
             fast=frame.clear(),
-            slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(frame)),
+            slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(frame, odd)),
         )
     frame = frame.with_columns(_date(col.field).alias(f"_{col.field}") for col in columns if col.field in _DATE_FIELDS)
     frame = frame.with_columns(_bad=_bad_rows(columns, units, min(dt.date.today(), today())))
@@ -281,7 +322,12 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
     frame = frame.with_columns(_number=pl.col("id_number").str.to_uppercase())
     unchanged = 0
     same_rows = frame.clear()
-    if frame.get_column("_number").drop_nulls().is_duplicated().any():
+    position = [col.field for col in columns].index("id_number")
+    odd_numbers = pl.Series([c[position] for _, c in odd if isinstance(c[position], str)], dtype=pl.String)
+    numbers = pl.concat(
+        [frame.get_column("_number"), odd_numbers.str.normalize("NFKC").str.strip_chars().str.to_uppercase()]
+    )
+    if numbers.drop_nulls().is_duplicated().any():
         slow_mask = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)  # the row path names each repetition
         admitted = ~slow_mask
     else:
@@ -318,7 +364,7 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
     return Admission(
         present=present,
         fast=fast,
-        slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(slow)),
+        slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(slow, odd)),
         warnings=sorted(_warnings(fast, columns) + warnings, key=lambda w: w["row"]),
         unchanged=unchanged,
     )
@@ -400,9 +446,13 @@ def _unchanged_rows(candidates: pl.DataFrame, stored: pl.DataFrame) -> pl.Series
     return pairs.get_column("row").filter(after.select(same).to_series())
 
 
-def _rows(frame: pl.DataFrame) -> Iterator[tuple[int, list[Any]]]:
-    for number, *cells in frame.iter_rows():
-        yield number, cells
+def _rows(frame: pl.DataFrame, odd: list[tuple[int, list[Any]]] | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """The frame's rows (and the odd ones, as read) in spreadsheet order, for the row path."""
+    framed = ((number, cells) for number, *cells in frame.iter_rows())
+    if not odd:
+        yield from framed
+        return
+    yield from heapq.merge(framed, odd, key=lambda row: row[0])
 
 
 def _warnings(frame: pl.DataFrame, columns: list[Column]) -> list[dict[str, Any]]:
@@ -532,14 +582,16 @@ def _integer(name: str) -> pl.Expr:
 
 def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: UnitIndex) -> TableAdmission:
     """Admit the rows of a unit-keyed sheet that break no rule and add a key not yet stored."""
-    columns, frame = read_frame(sheet, spec)
+    read = read_frame(sheet, spec)
+    columns, frame, odd = read.columns, read.frame, read.odd
     present = {col.field for col in columns}
     headers = [col.header for col in columns]
     fields = [col.field for col in columns]
-    if any(col.required and col.field not in present for col in spec.columns) or set(fields) != {
-        col.field for col in spec.columns
-    }:
-        return TableAdmission(fast=frame.clear(), slow=RawSheet(name=spec.name, headers=headers, rows=_rows(frame)))
+    if odd or any(col.required and col.field not in present for col in spec.columns):
+        # A required header is missing, or typed cells the lane does not read: all go down the row path.
+        return TableAdmission(
+            fast=frame.clear(), slow=RawSheet(name=spec.name, headers=headers, rows=_rows(frame, odd))
+        )
     units.prefetch(frame.get_column("unit").unique().drop_nulls().to_list())
     ok_units = [code for code in units.known if units.kind.get(code) not in (None, UnitKind.INTERNAL_DIVISION)]
     problems = [~pl.col("unit").is_in(ok_units)]
@@ -565,7 +617,7 @@ def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: Uni
     fast = frame.filter(~slow_mask).select(
         "row", *[_integer(f).alias(f) if f in table.values else pl.col(f) for f in fields]
     )
-    return TableAdmission(fast=fast, slow=RawSheet(name=spec.name, headers=headers, rows=_rows(slow)))
+    return TableAdmission(fast=fast, slow=RawSheet(name=spec.name, headers=headers, rows=_rows(slow)))  # no odd rows
 
 
 def write_new_rows(table: SimpleTable, admission: TableAdmission, unit_ids: dict[str, int], change_set_id: int) -> None:

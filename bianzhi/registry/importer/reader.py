@@ -34,6 +34,8 @@ class RawSheet:
     text_only: bool = False
     #: the CSV file itself (a path, or the bytes of a zip member), for a column-wise reader
     source: Callable[[], Path | bytes] | None = None
+    #: rows the workbook says the sheet has (xlsx; header included), 0 when it does not say
+    size_hint: int = 0
 
 
 def normalise_header(value: Any) -> str:
@@ -60,7 +62,11 @@ def _data_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _sheet_from_rows(
-    name: str, open_rows: Callable[[], Iterator[list[Any]]], *, source: Callable[[], Path | bytes] | None = None
+    name: str,
+    open_rows: Callable[[], Iterator[list[Any]]],
+    *,
+    source: Callable[[], Path | bytes] | None = None,
+    size_hint: int = 0,
 ) -> RawSheet:
     """A sheet whose header is read now and whose data rows stream from ``open_rows()`` later."""
     rows = open_rows()
@@ -70,7 +76,9 @@ def _sheet_from_rows(
     def data() -> Iterator[tuple[int, list[Any]]]:
         yield from _data_rows(rows)
 
-    return RawSheet(name=name, headers=headers, rows=data(), text_only=source is not None, source=source)
+    return RawSheet(
+        name=name, headers=headers, rows=data(), text_only=source is not None, source=source, size_hint=size_hint
+    )
 
 
 def read_sources(path: Path) -> dict[str, RawSheet]:
@@ -111,7 +119,8 @@ def _read_xlsx(path: Path) -> dict[str, RawSheet]:
         if name not in SHEET_NAMES or name in sheets:
             continue
         try:
-            sheets[name] = _sheet_from_rows(name, partial(_xlsx_rows, workbook.get_sheet_by_name(sheet_name)))
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            sheets[name] = _sheet_from_rows(name, partial(_xlsx_rows, sheet), size_hint=sheet.height)
         except Exception as exc:
             raise UnreadableFile(f"无法读取工作表“{sheet_name}”") from exc
     return sheets
@@ -126,9 +135,10 @@ def _zip_rows(path: Path, info: zipfile.ZipInfo, name: str) -> Iterator[list[str
 
 
 def line_count(sheet: RawSheet) -> int:
-    """Lines of a CSV sheet's file (0 for other sources), counted without decoding it."""
+    """Lines of a CSV sheet's file (the rows the workbook reports for xlsx), counted without
+    decoding it."""
     if sheet.source is None:
-        return 0
+        return sheet.size_hint
     source = sheet.source()
     if isinstance(source, bytes):
         return source.count(b"\n")

@@ -235,7 +235,7 @@ def _import(
     say("校验机构与编制")
     small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
     # Large CSV sheets of 编制 and 职数 take the column-wise fast lane once the units are known.
-    laned = {spec.name for spec in (QUOTAS, POSITIONS) if spec.name in raw and _large_csv(raw[spec.name])}
+    laned = {spec.name for spec in (QUOTAS, POSITIONS) if spec.name in raw and _large_sheet(raw[spec.name])}
     parsed: dict[str, ParsedSheet] = {
         spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in small if spec.name not in laned
     }
@@ -338,9 +338,9 @@ def _write_table_lanes(lanes: dict[str, Any], result: ImportResult, change_set_i
     lanes.clear()
 
 
-def _large_csv(sheet: RawSheet) -> bool:
-    """A CSV sheet long enough for the column-wise fast lane (importer/columnar.py)."""
-    return sheet.source is not None and line_count(sheet) >= settings.IMPORT_COLUMNAR_MIN_ROWS
+def _large_sheet(sheet: RawSheet) -> bool:
+    """A sheet of a file (CSV or xlsx) long enough for the column-wise fast lane (importer/columnar.py)."""
+    return line_count(sheet) >= settings.IMPORT_COLUMNAR_MIN_ROWS
 
 
 def _people(
@@ -359,7 +359,7 @@ def _people(
         return
     sheet = raw[PEOPLE.name]
     admission = None
-    if _large_csv(sheet):
+    if _large_sheet(sheet):
         from bianzhi.registry.importer import columnar  # polars loads only for large rosters
 
         say("人员 列式校验")
