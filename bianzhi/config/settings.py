@@ -6,7 +6,7 @@ BIANZHI_DATA_DIR  folder for the default SQLite file and uploaded workbooks (upl
 SECRET_KEY        required in production (DEBUG off); a fixed demo key otherwise
 DEBUG             1/0 (default 0)
 ALLOWED_HOSTS     comma-separated (default 127.0.0.1,localhost)
-BIANZHI_COLUMNAR_MIN_ROWS  a CSV roster of at least this many rows takes the import's column-wise
+BIANZHI_COLUMNAR_MIN_ROWS  a 人员, 编制 or 职数 sheet of at least this many rows takes the import's column-wise
                   fast lane (default 10000; the tests also run the import suite with 1)
 """
 

@@ -339,7 +339,7 @@ def _write_table_lanes(lanes: dict[str, Any], result: ImportResult, change_set_i
 
 
 def _large_sheet(sheet: RawSheet) -> bool:
-    """A sheet of a file (CSV or xlsx) long enough for the column-wise fast lane (importer/columnar.py)."""
+    """A sheet of a file (CSV or xlsx) long enough for the column-wise fast lane (importer/columnar/)."""
     return line_count(sheet) >= settings.IMPORT_COLUMNAR_MIN_ROWS
 
 
@@ -354,7 +354,7 @@ def _people(
     write_chunks: bool,
 ) -> None:
     """The roster: a large CSV sheet takes the column-wise fast lane for new people
-    (importer/columnar.py); every other row goes through the row-by-row path below."""
+    (importer/columnar/); every other row goes through the row-by-row path below."""
     if PEOPLE.name not in raw:
         return
     sheet = raw[PEOPLE.name]

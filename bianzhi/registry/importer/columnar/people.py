@@ -1,34 +1,11 @@
-"""The roster's fast lane (issue 5): column-wise admission and bulk creation of new people.
-
-A province's first load brings a million new people, and checking them one row at a time costs
-tens of microseconds a row. Here the 人员 sheet of a CSV source is read into a polars frame and
-every rule of interchange.md §1 that a roster row can break is checked on whole columns. The
-checks only *admit* rows: a row enters this lane when it provably breaks no rule and names no
-stored person. Every other row — one with an error, a stored person to compare with, a unit of
-unknown kind, a control character — goes down the row-by-row path (validate.py, plan.py), which
-stays the one authority on error messages and on updates. Both paths therefore give the same
-result by construction, and the tests run the import suite through both
-(``BIANZHI_COLUMNAR_MIN_ROWS=1``).
-
-Admitted rows are planned here as plan.py would plan a new person (absent columns take the
-defaults, 离编日期 is ignored for 在编, the retirement month and write-off deadline derived) and
-written with one bulk load per table.
-"""
+"""The roster's lane: admission, comparison with stored people, and bulk creation."""
 
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import io
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-# polars allocates with jemalloc: give freed pages back to the system at once, so the import's peak
-# memory is what it holds, not what it once held (set before polars loads; an explicit value wins).
-os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 import polars as pl
 from django.db import connection
@@ -39,19 +16,16 @@ from bianzhi.core.dates import BEGINNING, END, today
 from bianzhi.core.validators import ID_EARLIEST_BIRTH_DATE
 from bianzhi.core.workdays import write_off_deadline
 from bianzhi.registry.choices import PersonStatus, UnitKind
-from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, SimpleTable
+from bianzhi.registry.importer.columnar.frames import ODD, date_column, read_frame, rows_of
+from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS
 from bianzhi.registry.importer.reader import RawSheet
-from bianzhi.registry.importer.schema import PEOPLE, Column, SheetSpec
+from bianzhi.registry.importer.schema import PEOPLE, Column
 from bianzhi.registry.importer.validate import UnitIndex
 from bianzhi.registry.models import Person, PersonVersion
 from bianzhi.registry.retirement import retirement_month
 
-#: rows read into one frame chunk before it is normalised
-READ_CHUNK = 100_000
 #: rows compared with the stored people at a time
 COMPARE_CHUNK = 100_000
-_ODD = r"[\x00-\x1f\x7f-\x9f]"  # control characters: trimming them differs between engines
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _ID = r"^[0-9]{17}[0-9Xx]$"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CODE_TABLE_FIELDS = ("ethnicity", "political_status", "education", "degree")
@@ -81,166 +55,6 @@ class Admission:
     unchanged: int = 0
 
 
-def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, Column]]:
-    """The sheet's columns in file order; the first of repeated headers counts (as in validate.py)."""
-    by_header = spec.by_header
-    seen: set[str] = set()
-    layout = []
-    for position, header in enumerate(headers):
-        col = by_header.get(header)
-        if col is not None and header not in seen:
-            seen.add(header)
-            layout.append((position, col))
-    return layout
-
-
-def _chunk_frame(numbers: list[int], rows: list[list[Any]], columns: list[Column]) -> pl.DataFrame:
-    """Rows of cells in the columns' order as a normalised frame."""
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    data: dict[str, pl.Series] = {"row": pl.Series("row", numbers, dtype=pl.Int64)}
-    for position, col in enumerate(columns):
-        data[col.field] = pl.Series(col.field, values[position], dtype=pl.String)
-    return _normalised(pl.DataFrame(data), [col.field for col in columns])
-
-
-def _normalised(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
-    """interchange.md §1: every text cell NFKC-normalised and trimmed; an empty cell is "not given".
-
-    In place and one column at a time, so that memory holds one extra column at most; a column of
-    ASCII text (codes, numbers, dates) is already NFKC-normal and only trimmed."""
-    for f in fields:
-        column = frame.get_column(f)
-        ascii_only = column.str.len_bytes().sum() == column.str.len_chars().sum()
-        text = column if ascii_only else column.str.normalize("NFKC")
-        del column
-        frame.replace_column(frame.get_column_index(f), text.str.strip_chars().replace("", None))
-        del text
-    return frame
-
-
-def _read_polars(source: Path | bytes, headers: list[str], layout: list[tuple[int, Column]]) -> pl.DataFrame | None:
-    """The sheet read by polars' CSV reader, when it provably numbers rows as csv.reader does: no
-    quote characters (so one line is one record), no NUL or lone CR, no line longer than the header.
-    None otherwise (the caller reads row by row)."""
-    lines = crs = crlfs = 0
-    last = b""
-    for block in _blocks(source):
-        if b'"' in block or b"\x00" in block:
-            return None
-        lines += block.count(b"\n")
-        crs += block.count(b"\r")
-        crlfs += block.count(b"\r\n") + (last.endswith(b"\r") and block.startswith(b"\n"))
-        last = block
-    if crs != crlfs:
-        return None
-    lines += 0 if last.endswith(b"\n") else 1
-    try:
-        frame = pl.read_csv(source, has_header=True, infer_schema=False, quote_char=None, raise_if_empty=False)
-    except pl.exceptions.PolarsError:
-        return None
-    if frame.width != len(headers) or frame.height != lines - 1:
-        return None
-    names = frame.columns
-    frame = frame.select(
-        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("row"),
-        *[pl.col(names[position]).alias(col.field) for position, col in layout],
-        *[pl.col(names[p]).alias(f"_other{p}") for p in range(len(names)) if p not in {q for q, _ in layout}],
-    )
-    fields = [col.field for _, col in layout]
-    frame = _normalised(frame, fields)
-    # A row whose cells are all empty is skipped (its number stays the spreadsheet's own).
-    others = [name for name in frame.columns if name.startswith("_other")]
-    blank = pl.all_horizontal(pl.col(f).is_null() for f in fields) if fields else pl.lit(True)
-    if others:
-        blank = blank & pl.all_horizontal(
-            pl.col(o).is_null() | (pl.col(o).str.normalize("NFKC").str.strip_chars() == "") for o in others
-        )
-    blank_rows = frame.select(blank).to_series()
-    if blank_rows.any():
-        frame = frame.filter(~blank_rows)
-    return frame.drop(others)
-
-
-def _blocks(source: Path | bytes) -> Iterator[bytes]:
-    if isinstance(source, bytes):
-        yield source
-        return
-    with source.open("rb") as handle:
-        while block := handle.read(1 << 22):
-            yield block
-
-
-@dataclass
-class Frame:
-    """A sheet read column-wise."""
-
-    columns: list[Column]
-    #: ``row`` and the known columns, normalised text
-    frame: pl.DataFrame
-    #: rows with a typed cell that text cannot stand for (an xlsx number in a text column, a
-    #: negative or fractional number, a truth value), as the reader gave them, in the frame's
-    #: column order: they go down the row path unchanged, so that it words their errors itself
-    odd: list[tuple[int, list[Any]]] = field(default_factory=list)
-
-
-def _as_text(cell: Any, kind: str) -> str | None:
-    """A typed xlsx cell as the text that validate.py reads the same way; None if there is none."""
-    if isinstance(cell, dt.date) and kind == "date":
-        return (cell.date() if isinstance(cell, dt.datetime) else cell).isoformat()
-    if type(cell) is int and kind == "int" and 0 <= cell <= 999_999_999:
-        return str(cell)
-    if type(cell) is float and kind == "int" and cell.is_integer() and 0 <= cell <= 999_999_999:
-        return str(int(cell))
-    return None
-
-
-def read_frame(sheet: RawSheet, spec: SheetSpec = PEOPLE) -> Frame:
-    """The sheet's known columns as a normalised frame: read by polars where it numbers rows as the
-    row reader does, else from the row reader in chunks (bounding memory)."""
-    layout = _layout(spec, sheet.headers)
-    columns = [c for _, c in layout]
-    if sheet.source is not None:
-        frame = _read_polars(sheet.source(), sheet.headers, layout)
-        if frame is not None:
-            return Frame(columns, frame)
-    positions = [p for p, _ in layout]
-    kinds = [col.kind for _, col in layout]
-    frames: list[pl.DataFrame] = []
-    odd: list[tuple[int, list[Any]]] = []
-    numbers: list[int] = []
-    rows: list[list[Any]] = []
-    for number, raw_cells in sheet.rows:
-        width = len(raw_cells)
-        cells = [raw_cells[p] if p < width else None for p in positions]
-        if not sheet.text_only:
-            for i, cell in enumerate(cells):
-                if cell is not None and cell.__class__ is not str:
-                    text = _as_text(cell, kinds[i])
-                    if text is None:
-                        odd.append((number, cells))
-                        break
-                    cells[i] = text
-            else:
-                numbers.append(number)
-                rows.append(cells)
-        else:
-            numbers.append(number)
-            rows.append(cells)
-        if len(rows) >= READ_CHUNK:
-            frames.append(_chunk_frame(numbers, rows, columns))
-            numbers, rows = [], []
-    if rows or not frames:
-        frames.append(_chunk_frame(numbers, rows, columns))
-    return Frame(columns, pl.concat(frames), odd)
-
-
-def _date(name: str) -> pl.Expr:
-    """A date column parsed; null where the cell is empty or not a valid YYYY-MM-DD."""
-    text = pl.col(name)
-    parsed = text.str.to_date("%Y-%m-%d", strict=False)
-    return pl.when(text.str.contains(_ISO_DATE) & ~text.str.starts_with("0000")).then(parsed)
-
-
 def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Expr:
     """True for a row that may break a rule (or be odd enough that only the row path should say)."""
     c = pl.col
@@ -251,7 +65,7 @@ def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Exp
             problems.append(c(col.field).is_null() if col.field in present else pl.lit(True))
     for col in columns:
         value = c(col.field)
-        problems.append(value.str.contains(_ODD) | (value == r"\N"))
+        problems.append(value.str.contains(ODD) | (value == r"\N"))
         if col.max_length:
             problems.append(value.str.len_chars() > col.max_length)
         if col.kind == "enum":
@@ -313,9 +127,11 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
         return Admission(
             present=present,
             fast=frame.clear(),
-            slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(frame, odd)),
+            slow=RawSheet(name=PEOPLE.name, headers=headers, rows=rows_of(frame, odd)),
         )
-    frame = frame.with_columns(_date(col.field).alias(f"_{col.field}") for col in columns if col.field in _DATE_FIELDS)
+    frame = frame.with_columns(
+        date_column(col.field).alias(f"_{col.field}") for col in columns if col.field in _DATE_FIELDS
+    )
     frame = frame.with_columns(_bad=_bad_rows(columns, units, min(dt.date.today(), today())))
 
     # cells.id_number reads a trailing x as X; a valid number has no other letter.
@@ -364,7 +180,7 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
     return Admission(
         present=present,
         fast=fast,
-        slow=RawSheet(name=PEOPLE.name, headers=headers, rows=_rows(slow, odd)),
+        slow=RawSheet(name=PEOPLE.name, headers=headers, rows=rows_of(slow, odd)),
         warnings=sorted(_warnings(fast, columns) + warnings, key=lambda w: w["row"]),
         unchanged=unchanged,
     )
@@ -444,15 +260,6 @@ def _unchanged_rows(candidates: pl.DataFrame, stored: pl.DataFrame) -> pl.Series
     after = _derived(file_side, base=before)
     same = pl.all_horizontal(after.get_column(f).eq_missing(before.get_column(f)) for f in before.columns)
     return pairs.get_column("row").filter(after.select(same).to_series())
-
-
-def _rows(frame: pl.DataFrame, odd: list[tuple[int, list[Any]]] | None = None) -> Iterator[tuple[int, list[Any]]]:
-    """The frame's rows (and the odd ones, as read) in spreadsheet order, for the row path."""
-    framed = ((number, cells) for number, *cells in frame.iter_rows())
-    if not odd:
-        yield from framed
-        return
-    yield from heapq.merge(framed, odd, key=lambda row: row[0])
 
 
 def _warnings(frame: pl.DataFrame, columns: list[Column]) -> list[dict[str, Any]]:
@@ -560,80 +367,3 @@ def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_
                 "retirement_month",
             ),
         )
-
-
-# ---------------------------------------------------------------- 编制 and 职数
-
-
-@dataclass
-class TableAdmission:
-    """A unit-keyed sheet (编制, 职数) split into its two lanes."""
-
-    #: admitted rows: ``row``, the key fields and the typed values
-    fast: pl.DataFrame
-    slow: RawSheet
-
-
-def _integer(name: str) -> pl.Expr:
-    """An integer column as validate.py reads text: ASCII digits, at most PostgreSQL's integer."""
-    text = pl.col(name)
-    return pl.when(text.str.contains(r"^[0-9]{1,9}$")).then(text.cast(pl.Int64, strict=False))
-
-
-def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: UnitIndex) -> TableAdmission:
-    """Admit the rows of a unit-keyed sheet that break no rule and add a key not yet stored."""
-    read = read_frame(sheet, spec)
-    columns, frame, odd = read.columns, read.frame, read.odd
-    present = {col.field for col in columns}
-    headers = [col.header for col in columns]
-    fields = [col.field for col in columns]
-    if odd or any(col.required and col.field not in present for col in spec.columns):
-        # A required header is missing, or typed cells the lane does not read: all go down the row path.
-        return TableAdmission(
-            fast=frame.clear(), slow=RawSheet(name=spec.name, headers=headers, rows=_rows(frame, odd))
-        )
-    units.prefetch(frame.get_column("unit").unique().drop_nulls().to_list())
-    ok_units = [code for code in units.known if units.kind.get(code) not in (None, UnitKind.INTERNAL_DIVISION)]
-    problems = [~pl.col("unit").is_in(ok_units)]
-    for col in columns:
-        value = pl.col(col.field)
-        problems.append(value.is_null() | value.str.contains(_ODD) | (value == r"\N"))
-        if col.kind == "enum":
-            problems.append(~value.is_in(list(col.choices)))
-        if col.kind == "int":
-            problems.append(_integer(col.field).is_null())
-    frame = frame.with_columns(_bad=pl.any_horizontal(p.fill_null(True) for p in problems))
-    keys = list(table.key_fields)
-    if frame.select(pl.struct(keys).is_duplicated().any()).item():
-        slow_mask = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)  # the row path names each
-    else:
-        slow_mask = frame.get_column("_bad")
-        stored = list(table.load())
-        if stored:
-            known = pl.DataFrame(stored, schema=keys, orient="row").with_columns(_stored=pl.lit(True))
-            flags = frame.select(keys).join(known, on=keys, how="left", maintain_order="left")
-            slow_mask = slow_mask | flags.get_column("_stored").fill_null(False)
-    slow = frame.filter(slow_mask).select("row", *fields)
-    fast = frame.filter(~slow_mask).select(
-        "row", *[_integer(f).alias(f) if f in table.values else pl.col(f) for f in fields]
-    )
-    return TableAdmission(fast=fast, slow=RawSheet(name=spec.name, headers=headers, rows=_rows(slow)))  # no odd rows
-
-
-def write_new_rows(table: SimpleTable, admission: TableAdmission, unit_ids: dict[str, int], change_set_id: int) -> None:
-    """Insert the admitted rows as first versions, held from the beginning."""
-    frame = admission.fast
-    if frame.height == 0:
-        return
-    unit_id = pl.col("unit").replace_strict(list(unit_ids), list(unit_ids.values()), return_dtype=pl.Int64)
-    model = table.model
-    columns = {f: str(getattr(model._meta.get_field(f), "column", f)) for f in (*table.key_fields, *table.values)}
-    insert_frame(
-        model,
-        frame.select(
-            pl.lit(BEGINNING).alias("valid_from"),
-            pl.lit(END).alias("valid_to"),
-            pl.lit(change_set_id, dtype=pl.Int64).alias("change_set_id"),
-            *[(unit_id if f == "unit" else pl.col(f)).alias(columns[f]) for f in (*table.key_fields, *table.values)],
-        ),
-    )

@@ -1,0 +1,189 @@
+"""Reading a sheet into a normalised column frame, with the spreadsheet's row numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from bianzhi.registry.importer.reader import RawSheet
+from bianzhi.registry.importer.schema import PEOPLE, Column, SheetSpec
+
+#: rows read into one frame chunk before it is normalised
+READ_CHUNK = 100_000
+ODD = r"[\x00-\x1f\x7f-\x9f]"  # control characters: trimming them differs between engines
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, Column]]:
+    """The sheet's columns in file order; the first of repeated headers counts (as in validate.py)."""
+    by_header = spec.by_header
+    seen: set[str] = set()
+    layout = []
+    for position, header in enumerate(headers):
+        col = by_header.get(header)
+        if col is not None and header not in seen:
+            seen.add(header)
+            layout.append((position, col))
+    return layout
+
+
+def _chunk_frame(numbers: list[int], rows: list[list[Any]], columns: list[Column]) -> pl.DataFrame:
+    """Rows of cells in the columns' order as a normalised frame."""
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    data: dict[str, pl.Series] = {"row": pl.Series("row", numbers, dtype=pl.Int64)}
+    for position, col in enumerate(columns):
+        data[col.field] = pl.Series(col.field, values[position], dtype=pl.String)
+    return _normalised(pl.DataFrame(data), [col.field for col in columns])
+
+
+def _normalised(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """interchange.md §1: every text cell NFKC-normalised and trimmed; an empty cell is "not given".
+
+    In place and one column at a time, so that memory holds one extra column at most; a column of
+    ASCII text (codes, numbers, dates) is already NFKC-normal and only trimmed."""
+    for f in fields:
+        column = frame.get_column(f)
+        ascii_only = column.str.len_bytes().sum() == column.str.len_chars().sum()
+        text = column if ascii_only else column.str.normalize("NFKC")
+        del column
+        frame.replace_column(frame.get_column_index(f), text.str.strip_chars().replace("", None))
+        del text
+    return frame
+
+
+def _read_polars(source: Path | bytes, headers: list[str], layout: list[tuple[int, Column]]) -> pl.DataFrame | None:
+    """The sheet read by polars' CSV reader, when it provably numbers rows as csv.reader does: no
+    quote characters (so one line is one record), no NUL or lone CR, no line longer than the header.
+    None otherwise (the caller reads row by row)."""
+    lines = crs = crlfs = 0
+    last = b""
+    for block in _blocks(source):
+        if b'"' in block or b"\x00" in block:
+            return None
+        lines += block.count(b"\n")
+        crs += block.count(b"\r")
+        crlfs += block.count(b"\r\n") + (last.endswith(b"\r") and block.startswith(b"\n"))
+        last = block
+    if crs != crlfs:
+        return None
+    lines += 0 if last.endswith(b"\n") else 1
+    try:
+        frame = pl.read_csv(source, has_header=True, infer_schema=False, quote_char=None, raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.width != len(headers) or frame.height != lines - 1:
+        return None
+    names = frame.columns
+    frame = frame.select(
+        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("row"),
+        *[pl.col(names[position]).alias(col.field) for position, col in layout],
+        *[pl.col(names[p]).alias(f"_other{p}") for p in range(len(names)) if p not in {q for q, _ in layout}],
+    )
+    fields = [col.field for _, col in layout]
+    frame = _normalised(frame, fields)
+    # A row whose cells are all empty is skipped (its number stays the spreadsheet's own).
+    others = [name for name in frame.columns if name.startswith("_other")]
+    blank = pl.all_horizontal(pl.col(f).is_null() for f in fields) if fields else pl.lit(True)
+    if others:
+        blank = blank & pl.all_horizontal(
+            pl.col(o).is_null() | (pl.col(o).str.normalize("NFKC").str.strip_chars() == "") for o in others
+        )
+    blank_rows = frame.select(blank).to_series()
+    if blank_rows.any():
+        frame = frame.filter(~blank_rows)
+    return frame.drop(others)
+
+
+def _blocks(source: Path | bytes) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        yield source
+        return
+    with source.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            yield block
+
+
+@dataclass
+class Frame:
+    """A sheet read column-wise."""
+
+    columns: list[Column]
+    #: ``row`` and the known columns, normalised text
+    frame: pl.DataFrame
+    #: rows with a typed cell that text cannot stand for (an xlsx number in a text column, a
+    #: negative or fractional number, a truth value), as the reader gave them, in the frame's
+    #: column order: they go down the row path unchanged, so that it words their errors itself
+    odd: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+def _as_text(cell: Any, kind: str) -> str | None:
+    """A typed xlsx cell as the text that validate.py reads the same way; None if there is none."""
+    if isinstance(cell, dt.date) and kind == "date":
+        return (cell.date() if isinstance(cell, dt.datetime) else cell).isoformat()
+    if type(cell) is int and kind == "int" and 0 <= cell <= 999_999_999:
+        return str(cell)
+    if type(cell) is float and kind == "int" and cell.is_integer() and 0 <= cell <= 999_999_999:
+        return str(int(cell))
+    return None
+
+
+def read_frame(sheet: RawSheet, spec: SheetSpec = PEOPLE) -> Frame:
+    """The sheet's known columns as a normalised frame: read by polars where it numbers rows as the
+    row reader does, else from the row reader in chunks (bounding memory)."""
+    layout = _layout(spec, sheet.headers)
+    columns = [c for _, c in layout]
+    if sheet.source is not None:
+        frame = _read_polars(sheet.source(), sheet.headers, layout)
+        if frame is not None:
+            return Frame(columns, frame)
+    positions = [p for p, _ in layout]
+    kinds = [col.kind for _, col in layout]
+    frames: list[pl.DataFrame] = []
+    odd: list[tuple[int, list[Any]]] = []
+    numbers: list[int] = []
+    rows: list[list[Any]] = []
+    for number, raw_cells in sheet.rows:
+        width = len(raw_cells)
+        cells = [raw_cells[p] if p < width else None for p in positions]
+        if not sheet.text_only:
+            for i, cell in enumerate(cells):
+                if cell is not None and cell.__class__ is not str:
+                    text = _as_text(cell, kinds[i])
+                    if text is None:
+                        odd.append((number, cells))
+                        break
+                    cells[i] = text
+            else:
+                numbers.append(number)
+                rows.append(cells)
+        else:
+            numbers.append(number)
+            rows.append(cells)
+        if len(rows) >= READ_CHUNK:
+            frames.append(_chunk_frame(numbers, rows, columns))
+            numbers, rows = [], []
+    if rows or not frames:
+        frames.append(_chunk_frame(numbers, rows, columns))
+    return Frame(columns, pl.concat(frames), odd)
+
+
+def date_column(name: str) -> pl.Expr:
+    """A date column parsed; null where the cell is empty or not a valid YYYY-MM-DD."""
+    text = pl.col(name)
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    return pl.when(text.str.contains(ISO_DATE) & ~text.str.starts_with("0000")).then(parsed)
+
+
+def rows_of(frame: pl.DataFrame, odd: list[tuple[int, list[Any]]] | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """The frame's rows (and the odd ones, as read) in spreadsheet order, for the row path."""
+    framed = ((number, cells) for number, *cells in frame.iter_rows())
+    if not odd:
+        yield from framed
+        return
+    yield from heapq.merge(framed, odd, key=lambda row: row[0])

@@ -1,0 +1,90 @@
+"""The lane of the unit-keyed sheets 编制 and 职数: admission and bulk creation of new rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from bianzhi.core.bulk import insert_frame
+from bianzhi.core.dates import BEGINNING, END
+from bianzhi.registry.choices import UnitKind
+from bianzhi.registry.importer.columnar.frames import ODD, read_frame, rows_of
+from bianzhi.registry.importer.plan import SimpleTable
+from bianzhi.registry.importer.reader import RawSheet
+from bianzhi.registry.importer.schema import SheetSpec
+from bianzhi.registry.importer.validate import UnitIndex
+
+
+@dataclass
+class TableAdmission:
+    """A unit-keyed sheet (编制, 职数) split into its two lanes."""
+
+    #: admitted rows: ``row``, the key fields and the typed values
+    fast: pl.DataFrame
+    slow: RawSheet
+
+
+def _integer(name: str) -> pl.Expr:
+    """An integer column as validate.py reads text: ASCII digits, at most PostgreSQL's integer."""
+    text = pl.col(name)
+    return pl.when(text.str.contains(r"^[0-9]{1,9}$")).then(text.cast(pl.Int64, strict=False))
+
+
+def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: UnitIndex) -> TableAdmission:
+    """Admit the rows of a unit-keyed sheet that break no rule and add a key not yet stored."""
+    read = read_frame(sheet, spec)
+    columns, frame, odd = read.columns, read.frame, read.odd
+    present = {col.field for col in columns}
+    headers = [col.header for col in columns]
+    fields = [col.field for col in columns]
+    if odd or any(col.required and col.field not in present for col in spec.columns):
+        # A required header is missing, or typed cells the lane does not read: all go down the row path.
+        return TableAdmission(
+            fast=frame.clear(), slow=RawSheet(name=spec.name, headers=headers, rows=rows_of(frame, odd))
+        )
+    units.prefetch(frame.get_column("unit").unique().drop_nulls().to_list())
+    ok_units = [code for code in units.known if units.kind.get(code) not in (None, UnitKind.INTERNAL_DIVISION)]
+    problems = [~pl.col("unit").is_in(ok_units)]
+    for col in columns:
+        value = pl.col(col.field)
+        problems.append(value.is_null() | value.str.contains(ODD) | (value == r"\N"))
+        if col.kind == "enum":
+            problems.append(~value.is_in(list(col.choices)))
+        if col.kind == "int":
+            problems.append(_integer(col.field).is_null())
+    frame = frame.with_columns(_bad=pl.any_horizontal(p.fill_null(True) for p in problems))
+    keys = list(table.key_fields)
+    if frame.select(pl.struct(keys).is_duplicated().any()).item():
+        slow_mask = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)  # the row path names each
+    else:
+        slow_mask = frame.get_column("_bad")
+        stored = list(table.load())
+        if stored:
+            known = pl.DataFrame(stored, schema=keys, orient="row").with_columns(_stored=pl.lit(True))
+            flags = frame.select(keys).join(known, on=keys, how="left", maintain_order="left")
+            slow_mask = slow_mask | flags.get_column("_stored").fill_null(False)
+    slow = frame.filter(slow_mask).select("row", *fields)
+    fast = frame.filter(~slow_mask).select(
+        "row", *[_integer(f).alias(f) if f in table.values else pl.col(f) for f in fields]
+    )
+    return TableAdmission(fast=fast, slow=RawSheet(name=spec.name, headers=headers, rows=rows_of(slow)))
+
+
+def write_new_rows(table: SimpleTable, admission: TableAdmission, unit_ids: dict[str, int], change_set_id: int) -> None:
+    """Insert the admitted rows as first versions, held from the beginning."""
+    frame = admission.fast
+    if frame.height == 0:
+        return
+    unit_id = pl.col("unit").replace_strict(list(unit_ids), list(unit_ids.values()), return_dtype=pl.Int64)
+    model = table.model
+    columns = {f: str(getattr(model._meta.get_field(f), "column", f)) for f in (*table.key_fields, *table.values)}
+    insert_frame(
+        model,
+        frame.select(
+            pl.lit(BEGINNING).alias("valid_from"),
+            pl.lit(END).alias("valid_to"),
+            pl.lit(change_set_id, dtype=pl.Int64).alias("change_set_id"),
+            *[(unit_id if f == "unit" else pl.col(f)).alias(columns[f]) for f in (*table.key_fields, *table.values)],
+        ),
+    )
