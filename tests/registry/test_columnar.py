@@ -1,4 +1,4 @@
-"""The roster's column-wise fast lane (importer/columnar.py): it admits only rows that break no
+"""The roster's column-wise fast lane (importer/columnar/): it admits only rows that break no
 rule, and an import through it stores and reports exactly what the row-by-row path does."""
 
 from __future__ import annotations

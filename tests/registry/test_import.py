@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True, params=["rows", "columnar"])
 def lane(request, settings):
     """Every import here runs through the row-by-row path and through the roster's column-wise
-    fast lane (importer/columnar.py), which must not change a single result."""
+    fast lane (importer/columnar/), which must not change a single result."""
     settings.IMPORT_COLUMNAR_MIN_ROWS = 10**9 if request.param == "rows" else 1
 
 

@@ -30,7 +30,7 @@ class RawSheet:
     #: (spreadsheet row number, cells) for every non-empty data row; the header is row 1. Large
     #: sheets stream: the rows are read from the file as they are iterated, once.
     rows: Iterable[tuple[int, list[Any]]] = field(default_factory=list)
-    #: every cell is text (CSV): the roster may take the column-wise fast lane (columnar.py)
+    #: every cell is text (CSV): the roster may take the column-wise fast lane (columnar/)
     text_only: bool = False
     #: the CSV file itself (a path, or the bytes of a zip member), for a column-wise reader
     source: Callable[[], Path | bytes] | None = None
