@@ -303,7 +303,6 @@ def _import(
                     _write_table_lanes(lanes, result, change_set.pk)
                     parsed.clear()  # the roster may be large: free the other sheets first
                     plans.clear()
-                    gc.collect()
                     _people(raw, index, issues, result, effective, say, write_chunks=True)
                     if issues.errors:
                         raise _Rollback
@@ -353,13 +352,14 @@ def _people(
     *,
     write_chunks: bool,
 ) -> None:
-    """The roster: a large CSV sheet takes the column-wise fast lane for new people
-    (importer/columnar/); every other row goes through the row-by-row path below."""
+    """The roster: a large sheet takes the column-wise fast lane (importer/columnar/), which
+    creates new people and counts unchanged ones; every other row goes through the row path."""
     if PEOPLE.name not in raw:
         return
     sheet = raw[PEOPLE.name]
     admission = None
     if _large_sheet(sheet):
+        gc.collect()  # give the other sheets' memory back before a large roster comes in
         from bianzhi.registry.importer import columnar  # polars loads only for large rosters
 
         say("人员 列式校验")
