@@ -234,7 +234,7 @@ def _import(
     """
     say("校验机构与编制")
     small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
-    # Large CSV sheets of 编制 and 职数 take the column-wise fast lane once the units are known.
+    # Large sheets of 编制 and 职数 take the column-wise fast lane once the units are known.
     laned = {spec.name for spec in (QUOTAS, POSITIONS) if spec.name in raw and _large_sheet(raw[spec.name])}
     parsed: dict[str, ParsedSheet] = {
         spec.name: parse_sheet(spec, raw[spec.name], issues) for spec in small if spec.name not in laned
