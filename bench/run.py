@@ -118,6 +118,8 @@ def bench_engine(engine: str, folder: Path, rows: int) -> dict[str, float]:
         "alerts": len(alerts),
         "incremental_s": incremental["seconds"],
         "incremental_alerts": incremental["alerts"],
+        "quota_change_s": incremental["quota_seconds"],
+        "quota_change_alerts": incremental["quota_alerts"],
         "alert_counts": alert_counts,
         "floor_counts": {rule: n for rule, n in floor_counts.items() if n},
     }
@@ -140,7 +142,14 @@ result = rows_import(sheets={"人员": [person]}, source="api", reason="基准�
 elapsed = time.perf_counter() - start
 run = MonitoringRun.objects.latest("id")
 assert result.ok and run.scope == unit, (result.errors, run.scope)
-print(json.dumps({"seconds": elapsed, "alerts": run.alert_count}))
+quota = {"机构代码": unit, "编制类型": "行政编制", "核定数": 1}  # a quota cut: the unit becomes over-staffed
+start = time.perf_counter()
+result = rows_import(sheets={"编制": [quota]}, source="api", reason="基准测试：核减编制")
+quota_elapsed = time.perf_counter() - start
+quota_run = MonitoringRun.objects.latest("id")
+assert result.ok and quota_run.scope == unit and quota_run.id != run.id, (result.errors, quota_run.scope)
+print(json.dumps({"seconds": elapsed, "alerts": run.alert_count, "quota_seconds": quota_elapsed,
+                  "quota_alerts": quota_run.alert_count}))
 """
 
 
@@ -226,7 +235,7 @@ def write_report(people: int, rows: int, results: dict[str, dict[str, float]]) -
         f"- Command: `BENCH_PEOPLE={people} make bench`",
         f"- Workbook: {people:,} people, {rows:,} rows in all (bench/generate.py, CSV folder)",
         "",
-        "| engine | import s | rows/s | import peak RSS | import floor s | × floor | re-import s (peak RSS) | monitor s | monitor floor s | × floor | alerts | one change → unit's alerts |",
+        "| engine | import s | rows/s | import peak RSS | import floor s | × floor | re-import s (peak RSS) | monitor s | monitor floor s | × floor | alerts | one change → unit's alerts (person added / quota cut) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for engine, r in results.items():
@@ -234,7 +243,7 @@ def write_report(people: int, rows: int, results: dict[str, dict[str, float]]) -
             f"| {engine} | {r['import_s']:.1f} | {r['rows_per_s']:,.0f} | {r['import_rss_mb']:.0f} MB | "
             f"{r['floor_import_s']:.1f} | {r['import_ratio']:.1f} | {r['reimport_s']:.1f} ({r['reimport_rss_mb']:.0f} MB) | "
             f"{r['monitor_s']:.2f} | {r['floor_monitor_s']:.2f} | {r['monitor_ratio']:.1f} | {r['alerts']:,} | "
-            f"{r['incremental_s']:.2f} s |"
+            f"{r['incremental_s']:.2f} s / {r['quota_change_s']:.2f} s |"
         )
     lines += [
         "",
@@ -244,8 +253,9 @@ def write_report(people: int, rows: int, results: dict[str, dict[str, float]]) -
         "(bench/floors.py) over the imported data. Times are wall-clock seconds of the whole",
         "`bianzhi` process, start-up included; peak RSS is the `bianzhi import` process's.",
         "The re-import imports the same workbook a second time (every row reported unchanged).",
-        "The last column adds one person to one unit through the register's services and times it",
-        "together with the partial monitoring run of that unit that the change triggers.",
+        "The last column adds one person to one unit, then cuts one of its quotas, through the",
+        "register's services, and times each together with the partial monitoring run of that unit",
+        "that the change triggers.",
         "",
         "Targets (issue 5) at 1,000,000 people on PostgreSQL: import ≥ 50,000 rows/s, within 4× its",
         "floor, peak memory under 1 GB; monitoring within 2× its floor.",

@@ -33,5 +33,7 @@ def test_small_benchmark_agrees_with_its_floor(tmp_path, monkeypatch):
     assert result["import_rss_mb"] > 10
     assert result["reimport_s"] > 0  # and bench_engine checked that every row came back unchanged
     assert result["alerts"] > 0
+    assert result["incremental_s"] > 0 and result["quota_change_s"] > 0
+    assert result["quota_change_alerts"] >= 1  # the unit is over-staffed after its quota cut
     assert result["alert_counts"] == result["floor_counts"]
     assert set(result["alert_counts"]) >= {"over_staffing", "mixed_staffing", "late_write_off"}
