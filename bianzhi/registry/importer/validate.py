@@ -281,6 +281,11 @@ class UnitIndex:
         parents = {self.parent.get(c) for c in wanted if self.kind.get(c) == UnitKind.INTERNAL_DIVISION}
         self.prefetch(parents)
 
+    def staffing_units(self) -> list[str]:
+        """The codes that certainly name a unit occupying staffing: known, of a known kind, and not
+        a 内设机构 (a code of unknown kind passes validation but is left to the row path's check)."""
+        return [code for code in self.known if self.kind.get(code) not in (None, UnitKind.INTERNAL_DIVISION)]
+
     def is_division(self, code: str) -> bool | None:
         kind = self.kind.get(code)
         return None if kind is None else kind == UnitKind.INTERNAL_DIVISION

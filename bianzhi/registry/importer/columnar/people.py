@@ -13,7 +13,7 @@ from django.db import connection
 from bianzhi.core.bulk import bulk_load, insert_frame, reserve_id_block
 from bianzhi.core.codetables import code_table_warning
 from bianzhi.core.dates import BEGINNING, END, today
-from bianzhi.core.validators import ID_EARLIEST_BIRTH_DATE
+from bianzhi.core.validators import ID_CHECK_CHARACTERS, ID_EARLIEST_BIRTH_DATE, ID_WEIGHTS
 from bianzhi.core.workdays import write_off_deadline
 from bianzhi.registry.choices import PersonStatus, UnitKind
 from bianzhi.registry.importer.columnar.frames import ODD, date_column, read_frame, rows_of
@@ -27,7 +27,6 @@ from bianzhi.registry.retirement import retirement_month
 #: rows compared with the stored people at a time
 COMPARE_CHUNK = 100_000
 _ID = r"^[0-9]{17}[0-9Xx]$"
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CODE_TABLE_FIELDS = ("ethnicity", "political_status", "education", "degree")
 _DATE_FIELDS = ("birth_date", "entry_date", "left_date", "written_off_date")
 _DTYPES = {f: pl.Date for f in (*_DATE_FIELDS, "retirement_month", "write_off_deadline")} | {"original_age": pl.Int16}
@@ -76,9 +75,9 @@ def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Exp
     number = c("id_number")
     id_birth = number.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     weighted = pl.sum_horizontal(
-        number.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)
+        number.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(ID_WEIGHTS)
     )
-    check = pl.lit("10X98765432").str.slice(weighted % 11, 1)
+    check = pl.lit(ID_CHECK_CHARACTERS).str.slice(weighted % 11, 1)
     problems += [
         ~number.str.contains(_ID),
         id_birth.is_null(),
@@ -92,8 +91,7 @@ def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Exp
         c("_birth_date") != id_birth,
     ]
 
-    ok_units = [code for code in units.known if units.kind.get(code) not in (None, UnitKind.INTERNAL_DIVISION)]
-    problems.append(~c("unit").is_in(ok_units))
+    problems.append(~c("unit").is_in(units.staffing_units()))
     if "internal_division" in present:
         parents = {
             code: owner

@@ -8,7 +8,6 @@ import polars as pl
 
 from bianzhi.core.bulk import insert_frame
 from bianzhi.core.dates import BEGINNING, END
-from bianzhi.registry.choices import UnitKind
 from bianzhi.registry.importer.columnar.frames import ODD, read_frame, rows_of
 from bianzhi.registry.importer.plan import SimpleTable
 from bianzhi.registry.importer.reader import RawSheet
@@ -44,8 +43,7 @@ def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: Uni
             fast=frame.clear(), slow=RawSheet(name=spec.name, headers=headers, rows=rows_of(frame, odd))
         )
     units.prefetch(frame.get_column("unit").unique().drop_nulls().to_list())
-    ok_units = [code for code in units.known if units.kind.get(code) not in (None, UnitKind.INTERNAL_DIVISION)]
-    problems = [~pl.col("unit").is_in(ok_units)]
+    problems = [~pl.col("unit").is_in(units.staffing_units())]
     for col in columns:
         value = pl.col(col.field)
         problems.append(value.is_null() | value.str.contains(ODD) | (value == r"\N"))
