@@ -12,6 +12,8 @@ from conftest import person_row, unit_row
 from bianzhi.core import bulk
 from bianzhi.core.validators import id_check_character
 from bianzhi.registry.importer import columnar
+from bianzhi.registry.importer.columnar import frames
+from bianzhi.registry.importer.columnar import people as people_lane
 from bianzhi.registry.importer.reader import read_sources
 from bianzhi.registry.importer.validate import StoredUnit, UnitIndex
 from bianzhi.registry.models import PersonVersion
@@ -127,6 +129,41 @@ def test_quoted_cells_and_blank_lines_keep_the_spreadsheet_row_numbers(tmp_path)
         assert admission.fast.get_column("row").to_list() == [2]
         assert _slow_rows(admission) == [5]
         assert admission.fast.get_column("name").to_list() == ["张,三" if quoted else "张三"]
+
+
+def test_polars_reads_a_csv_only_when_its_lines_are_its_rows(tmp_path):
+    from bianzhi.registry.importer.schema import PEOPLE
+
+    header = "身份证号,姓名"
+    layout = frames._layout(PEOPLE, header.split(","))
+    cases = {
+        "plain": (f"{header}\r\n1,张三\r\n\r\n2,李四\r\n", [2, 4]),  # the blank line keeps its number
+        "quoted": (f'{header}\n1,"张,三"\n', None),  # a quoted cell may hold a line break
+        "separator": (f"{header}\n1,张三\n\x1c,\x1c\n", None),  # blank for Python's strip() only
+        "lone CR": (f"{header}\r1,张三\r", None),
+        "too many cells": (f"{header}\n1,张三,多余\n", None),
+    }
+    for name, (text, rows) in cases.items():
+        frame = frames._read_polars(text.encode(), header.split(","), layout)
+        assert (None if frame is None else frame.get_column("row").to_list()) == rows, name
+
+
+def test_a_row_of_separators_is_blank_in_both_lanes(settings, workbook, tmp_path):
+    from django.db import transaction
+
+    folder = workbook(_book())
+    path = folder / "人员.csv"
+    width = len(path.read_text(encoding="utf-8").splitlines()[0].split(","))
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(["\x1c"] * width) + "\r\n")
+    results = []
+    for lane in (ROWS, COLUMNAR):
+        settings.IMPORT_COLUMNAR_MIN_ROWS = lane
+        with transaction.atomic():
+            results.append(workbook_import(path=folder).as_json())
+            transaction.set_rollback(True)
+    assert results[0] == results[1]
+    assert results[0]["ok"] and results[0]["created"]["人员"] == 5
 
 
 def _book() -> dict[str, list[dict]]:
@@ -249,10 +286,23 @@ def test_bulk_load_rebuilds_every_index_and_constraint(settings, monkeypatch, lo
             return indexes, sorted(cursor.fetchall())
 
     before = schema()
+    during = []
+    insert = people_lane.insert_frame
+
+    def watched(model, frame):
+        during.append(schema())
+        return insert(model, frame)
+
+    monkeypatch.setattr(people_lane, "insert_frame", watched)
     monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 1)
     settings.IMPORT_COLUMNAR_MIN_ROWS = COLUMNAR
     result = load(_book())
     assert result.created["人员"] == 5
+    # While the rows went in, only the primary keys and check constraints were left ...
+    indexes, constraints = during[0]
+    assert len(indexes) == 2 and all("_pkey" in i for i in indexes)
+    assert {c[1].split(" ")[0] for c in constraints} <= {"PRIMARY", "CHECK"}
+    # ... and afterwards every index and constraint is back, validated.
     assert schema() == before
     assert PersonVersion.objects.filter(unit__code="A").count() == 4
 

@@ -1,9 +1,11 @@
-"""Reading a sheet into a normalised column frame, with the spreadsheet's row numbers."""
+"""Reading a sheet into a normalised column frame, with the spreadsheet's row numbers; and the
+columns that every first version written from a frame carries."""
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from bianzhi.core.dates import BEGINNING, END
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import PEOPLE, Column, SheetSpec
 
@@ -18,6 +21,7 @@ from bianzhi.registry.importer.schema import PEOPLE, Column, SheetSpec
 READ_CHUNK = 100_000
 ODD = r"[\x00-\x1f\x7f-\x9f]"  # control characters: trimming them differs between engines
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_SEPARATORS = re.compile(rb"[\x1c-\x1f]")
 
 
 def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, Column]]:
@@ -59,12 +63,13 @@ def _normalised(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
 
 def _read_polars(source: Path | bytes, headers: list[str], layout: list[tuple[int, Column]]) -> pl.DataFrame | None:
     """The sheet read by polars' CSV reader, when it provably numbers rows as csv.reader does: no
-    quote characters (so one line is one record), no NUL or lone CR, no line longer than the header.
-    None otherwise (the caller reads row by row)."""
+    quote characters (so one line is one record), no NUL or lone CR, no line longer than the header,
+    and none of the separators U+001C–U+001F, which Python's strip() removes and polars' does not (so
+    a row of them would count as blank for one reader only). None otherwise: the caller reads row by row."""
     lines = crs = crlfs = 0
     last = b""
     for block in _blocks(source):
-        if b'"' in block or b"\x00" in block:
+        if b'"' in block or b"\x00" in block or _SEPARATORS.search(block):
             return None
         lines += block.count(b"\n")
         crs += block.count(b"\r")
@@ -187,3 +192,12 @@ def rows_of(frame: pl.DataFrame, odd: list[tuple[int, list[Any]]] | None = None)
         yield from framed
         return
     yield from heapq.merge(framed, odd, key=lambda row: row[0])
+
+
+def first_version_columns(change_set_id: int) -> list[pl.Expr]:
+    """The period and change set of a first version: held from the beginning, open-ended."""
+    return [
+        pl.lit(BEGINNING).alias("valid_from"),
+        pl.lit(END).alias("valid_to"),
+        pl.lit(change_set_id, dtype=pl.Int64).alias("change_set_id"),
+    ]

@@ -12,12 +12,12 @@ from django.db import connection
 
 from bianzhi.core.bulk import bulk_load, insert_frame, reserve_id_block
 from bianzhi.core.codetables import code_table_warning
-from bianzhi.core.dates import BEGINNING, END, today
+from bianzhi.core.dates import END, today
 from bianzhi.core.validators import ID_CHECK_CHARACTERS, ID_EARLIEST_BIRTH_DATE, ID_WEIGHTS
 from bianzhi.core.workdays import write_off_deadline
 from bianzhi.registry.choices import PersonStatus, UnitKind
-from bianzhi.registry.importer.columnar.frames import ODD, date_column, read_frame, rows_of
-from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS
+from bianzhi.registry.importer.columnar.frames import ODD, date_column, first_version_columns, read_frame, rows_of
+from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, PERSON_IDENTITY, PERSON_VERSIONED
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import PEOPLE, Column
 from bianzhi.registry.importer.validate import UnitIndex
@@ -30,12 +30,8 @@ _ID = r"^[0-9]{17}[0-9Xx]$"
 _CODE_TABLE_FIELDS = ("ethnicity", "political_status", "education", "degree")
 _DATE_FIELDS = ("birth_date", "entry_date", "left_date", "written_off_date")
 _DTYPES = {f: pl.Date for f in (*_DATE_FIELDS, "retirement_month", "write_off_deadline")} | {"original_age": pl.Int16}
-#: what a person's stored state is compared on (plan.py: PERSON_VERSIONED and PERSON_IDENTITY)
-_COMPARED = (
-    *(col.field for col in PEOPLE.columns),
-    "retirement_month",
-    "write_off_deadline",
-)
+#: what a person's stored state is compared on: what plan.py compares (SheetPlan "changed")
+_COMPARED = (*PERSON_VERSIONED, *PERSON_IDENTITY)
 
 
 @dataclass
@@ -184,19 +180,18 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
     )
 
 
-_STORED_SQL = """
-SELECT p.id_number, v.name, v.gender, v.birth_date, v.ethnicity, v.political_status, v.education, v.degree,
-       v.title, v.category, u.code, d.code, v.staffing_type, v.post, v.position_category, p.entry_date, p.status,
-       p.left_date, p.written_off_date, v.original_age, v.retirement_month, p.write_off_deadline
-FROM {ids} i
+_STORED_COLUMNS = {"unit": "u.code", "internal_division": "d.code"} | {f: f"p.{f}" for f in PERSON_IDENTITY}
+_STORED_SQL = f"""
+SELECT p.id_number, {", ".join(_STORED_COLUMNS.get(f, f"v.{f}") for f in _COMPARED)}
+FROM {{ids}} i
 JOIN registry_person p ON p.id_number = i.id_number
-JOIN registry_personversion v ON v.person_id = p.id AND v.valid_to = {end}
+JOIN registry_personversion v ON v.person_id = p.id AND v.valid_to = {{end}}
 JOIN registry_unit u ON u.id = v.unit_id
 LEFT JOIN registry_unit d ON d.id = v.internal_division_id
 """
 _STORED_SCHEMA = {
     "id_number": pl.String,
-    **{f: _DTYPES.get(f, pl.String) for f in _COMPARED if f != "id_number"},
+    **{f: _DTYPES.get(f, pl.String) for f in _COMPARED},
 }
 
 
@@ -246,14 +241,12 @@ def _unchanged_rows(candidates: pl.DataFrame, stored: pl.DataFrame) -> pl.Series
     pairs = candidates.join(stored, left_on="_number", right_on="id_number", how="inner", suffix="_stored")
     if pairs.height == 0:
         return pl.Series("row", [], dtype=pl.Int64)
-    before = pairs.select(
-        pl.col(f"{f}_stored" if f in candidates.columns else f).alias(f) for f in _COMPARED if f != "id_number"
-    )
+    before = pairs.select(pl.col(f"{f}_stored" if f in candidates.columns else f).alias(f) for f in _COMPARED)
     file_side = pairs.select(
         "row",
         pl.col("_number").alias("id_number"),
         *[c for c in candidates.columns if c.startswith("_") and c[1:] in _DATE_FIELDS],
-        *[c for c in candidates.columns if c in _COMPARED and c != "id_number"],
+        *[c for c in candidates.columns if c in _COMPARED],
     )
     after = _derived(file_side, base=before)
     same = pl.all_horizontal(after.get_column(f).eq_missing(before.get_column(f)) for f in before.columns)
@@ -334,34 +327,13 @@ def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_
     )
     people = people.with_columns(ids)
     with bulk_load([Person, PersonVersion], incoming=people.height):
-        insert_frame(
-            Person,
-            people.select(
-                "id", "id_number", "status", "entry_date", "left_date", "written_off_date", "write_off_deadline"
-            ),
-        )
+        insert_frame(Person, people.select("id", "id_number", *PERSON_IDENTITY))
+        ids_of = {"unit": unit_id, "internal_division": division_id}
         insert_frame(
             PersonVersion,
             people.select(
-                pl.lit(BEGINNING).alias("valid_from"),
-                pl.lit(END).alias("valid_to"),
-                pl.lit(change_set_id, dtype=pl.Int64).alias("change_set_id"),
+                *first_version_columns(change_set_id),
                 pl.col("id").alias("person_id"),
-                "name",
-                "gender",
-                "birth_date",
-                "ethnicity",
-                "political_status",
-                "education",
-                "degree",
-                "title",
-                "category",
-                unit_id.alias("unit_id"),
-                division_id.alias("internal_division_id"),
-                "staffing_type",
-                "post",
-                "position_category",
-                "original_age",
-                "retirement_month",
+                *[ids_of[f].alias(f"{f}_id") if f in ids_of else pl.col(f) for f in PERSON_VERSIONED],
             ),
         )

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from bianzhi.core.bulk import insert_frame
-from bianzhi.core.dates import BEGINNING, END
-from bianzhi.registry.importer.columnar.frames import ODD, read_frame, rows_of
+from bianzhi.registry.importer.columnar.frames import ODD, first_version_columns, read_frame, rows_of
 from bianzhi.registry.importer.plan import SimpleTable
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import SheetSpec
@@ -80,9 +79,7 @@ def write_new_rows(table: SimpleTable, admission: TableAdmission, unit_ids: dict
     insert_frame(
         model,
         frame.select(
-            pl.lit(BEGINNING).alias("valid_from"),
-            pl.lit(END).alias("valid_to"),
-            pl.lit(change_set_id, dtype=pl.Int64).alias("change_set_id"),
+            *first_version_columns(change_set_id),
             *[(unit_id if f == "unit" else pl.col(f)).alias(columns[f]) for f in (*table.key_fields, *table.values)],
         ),
     )
