@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
@@ -96,11 +97,17 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     return count
 
 
+#: from this many new rows on, PostgreSQL's ids come as one block (under a table lock), not one by one
+ID_BLOCK_FROM = 1_000
+
+
 def reserve_ids(model: type[Model], count: int) -> list[int]:
     """Primary keys for ``count`` new rows, so that dependent rows can be written in the same pass."""
     if count <= 0:
         return []
     table = _table(model)
+    if connection.vendor == "postgresql" and count >= ID_BLOCK_FROM:
+        return list(reserve_id_block(model, count))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -201,51 +208,65 @@ def insert_frame(model: type[Model], frame: Any) -> int:
 #: a load smaller than this keeps the indexes: maintaining them row by row is cheaper than a rebuild
 BULK_LOAD_MIN_ROWS = 50_000
 
+#: tables whose indexes and constraints a bulk load of this thread's connection has taken off
+_stripped = threading.local()
+
+_CONSTRAINTS_SQL = """
+SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid), c.contype
+FROM pg_constraint c
+WHERE c.conrelid = ANY(%(tables)s::regclass[]) AND (
+  c.contype = 'f'
+  OR (c.contype IN ('u', 'p') AND (c.contype = 'u' OR c.conrelid = ANY(%(empty)s::regclass[]))
+      -- a key that a foreign key of a table outside the load refers to stays
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid
+                      AND NOT f.conrelid = ANY(%(tables)s::regclass[]))))
+ORDER BY CASE c.contype WHEN 'f' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, 1, 2
+"""
+
+_INDEXES_SQL = """
+SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+ORDER BY 1
+"""
+
+
+def _held(cursor: Any, table: str, cap: int) -> int:
+    """Rows the table holds, counted up to ``cap``."""
+    cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT %s) t", [cap])
+    return cursor.fetchone()[0]
+
 
 @contextmanager
-def bulk_load(models: Sequence[type[Model]], *, incoming: int) -> Iterator[None]:
-    """Load ``incoming`` rows into the models' tables without their secondary indexes, unique
-    constraints and foreign keys, and rebuild them once at the end — what pg_restore does.
+def bulk_load(incoming: Mapping[type[Model], int]) -> Iterator[None]:
+    """Load rows (``incoming``: about how many new rows each model's table receives) with the
+    tables' secondary indexes, unique constraints and foreign keys taken off, and rebuild them
+    once at the end — what pg_restore does. An empty table also loses its primary key unless a
+    table outside the load refers to it (maintaining it row by row costs three times its rebuild).
 
-    Only on PostgreSQL, and only when the load is large and at least as large as what the tables
-    already hold (a province's first load); otherwise the block runs with everything in place.
-    Everything happens inside the caller's transaction: the rebuild re-checks every constraint
-    over the whole table, and an error anywhere rolls the drops back with the rows. Meanwhile the
-    tables are locked for other writers and readers, as befits a first load.
+    Only on PostgreSQL and for a large load; a table is stripped only when the load at least
+    doubles it (a province's first load), so a monthly synchronisation keeps every index. Blocks
+    nest: an inner one leaves the tables an outer one has stripped to it. Everything happens
+    inside the caller's transaction: the rebuild re-checks every constraint over the whole table,
+    and an error anywhere rolls the drops back with the rows. Meanwhile the stripped tables are
+    locked for other writers and readers, as befits a first load.
     """
-    if connection.vendor != "postgresql" or incoming < BULK_LOAD_MIN_ROWS:
+    stripped: set[str] = getattr(_stripped, "tables", set())
+    if connection.vendor != "postgresql" or sum(incoming.values()) < BULK_LOAD_MIN_ROWS:
         yield
         return
-    tables = [_table(m) for m in models]
+    wanted = {_table(model): rows for model, rows in incoming.items() if rows > 0 and _table(model) not in stripped}
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT %s) t", [incoming]
-            )
-            if cursor.fetchone()[0] >= incoming:
-                yield
-                return
-        cursor.execute(
-            """
-            SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid), c.contype
-            FROM pg_constraint c
-            WHERE c.conrelid = ANY(%s::regclass[]) AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS (
-              SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)))
-            ORDER BY c.contype, c.conname
-            """,
-            [tables],
-        )
-        constraints = cursor.fetchall()  # 'f' before 'u': foreign keys go first
-        cursor.execute(
-            """
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-            FROM pg_index i
-            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-            ORDER BY 1
-            """,
-            [tables],
-        )
+        held = {table: _held(cursor, table, rows) for table, rows in wanted.items()}
+        tables = [table for table, rows in held.items() if rows < wanted[table]]
+        if not tables:
+            yield
+            return
+        empty = [table for table in tables if held[table] == 0]
+        cursor.execute(_CONSTRAINTS_SQL, {"tables": tables, "empty": empty})
+        constraints = cursor.fetchall()  # foreign keys first, then unique constraints, then primary keys
+        cursor.execute(_INDEXES_SQL, [tables])
         indexes = cursor.fetchall()
         # Altering a table is refused while deferred checks on it are pending: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -254,14 +275,24 @@ def bulk_load(models: Sequence[type[Model]], *, incoming: int) -> Iterator[None]
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    yield
+    _stripped.tables = stripped | set(tables)
+    try:
+        yield
+    finally:
+        _stripped.tables = stripped
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        # Sorts for the index builds and hash joins for the key checks in memory (until the commit).
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        keys = [c for c in reversed(constraints) if c[3] != "f"]  # primary keys, then unique constraints
+        for table, name, definition, _ in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
         for _, definition in indexes:
             cursor.execute(definition)
-        for table, name, definition, _ in reversed(constraints):  # unique before foreign keys
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        for table, name, definition, kind in reversed(constraints):
+            if kind == "f":
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
         for table in tables:
             cursor.execute(f"ANALYZE {table}")

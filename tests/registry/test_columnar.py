@@ -144,8 +144,24 @@ def test_polars_reads_a_csv_only_when_its_lines_are_its_rows(tmp_path):
         "too many cells": (f"{header}\n1,张三,多余\n", None),
     }
     for name, (text, rows) in cases.items():
-        frame = frames._read_polars(text.encode(), header.split(","), layout)
+        frame = frames._read_polars(text.encode(), header.split(","), layout, set())
         assert (None if frame is None else frame.get_column("row").to_list()) == rows, name
+
+
+def test_only_cells_beyond_plain_text_are_normalised_and_checked_for_control_characters():
+    from bianzhi.registry.importer.schema import PEOPLE
+
+    header = "身份证号,姓名,民族"
+    layout = frames._layout(PEOPLE, header.split(","))
+    unplain: set[str] = set()
+    text = f"{header}\n１２３ ,张三,汉族\n456,李\t四,汉族\n789,阿依·古丽,维吾尔族\n"
+    frame = frames._read_polars(text.encode(), header.split(","), layout, unplain)
+    assert frame.get_column("id_number").to_list() == ["123", "456", "789"]  # full-width digits, trimmed
+    assert frame.get_column("name").to_list() == ["张三", "李\t四", "阿依·古丽"]
+    assert unplain == {"id_number", "name"}  # 民族 is plain text throughout
+    read = frames.Frame([col for _, col in layout], frame, unplain=unplain)
+    odd = frame.select(*[read.odd_cell(f).alias(f) for f in ("id_number", "name", "ethnicity")])
+    assert odd.rows() == [(False, False, False), (False, True, False), (False, False, False)]
 
 
 def test_a_row_of_separators_is_blank_in_both_lanes(settings, workbook, tmp_path):
@@ -267,30 +283,47 @@ def test_both_lanes_store_and_report_the_same(settings, workbook, change, fmt):
         assert len(stored) == 5
 
 
-def test_bulk_load_rebuilds_every_index_and_constraint(settings, monkeypatch, load):
+_LOADED = (
+    "registry_unit",
+    "registry_unitversion",
+    "registry_staffingquota",
+    "registry_person",
+    "registry_personversion",
+)
+
+
+def _schema(tables=_LOADED) -> dict[str, tuple[list, list]]:
+    """Each table's index definitions and (name, definition, validated) constraints."""
+    from django.db import connection
+
+    result = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
+            indexes = sorted(r[0] for r in cursor.fetchall())
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE conrelid = %s::regclass",
+                [table],
+            )
+            result[table] = (indexes, sorted(cursor.fetchall()))
+    return result
+
+
+def _postgres_only():
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("indexes are dropped and rebuilt on PostgreSQL only")
 
-    def schema():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexdef FROM pg_indexes WHERE tablename IN ('registry_person', 'registry_personversion')"
-            )
-            indexes = sorted(r[0] for r in cursor.fetchall())
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
-                " WHERE conrelid IN ('registry_person'::regclass, 'registry_personversion'::regclass)"
-            )
-            return indexes, sorted(cursor.fetchall())
 
-    before = schema()
+def test_bulk_load_rebuilds_every_index_and_constraint(settings, monkeypatch, load):
+    _postgres_only()
+    before = _schema()
     during = []
     insert = people_lane.insert_frame
 
     def watched(model, frame):
-        during.append(schema())
+        during.append(_schema())
         return insert(model, frame)
 
     monkeypatch.setattr(people_lane, "insert_frame", watched)
@@ -298,13 +331,48 @@ def test_bulk_load_rebuilds_every_index_and_constraint(settings, monkeypatch, lo
     settings.IMPORT_COLUMNAR_MIN_ROWS = COLUMNAR
     result = load(_book())
     assert result.created["人员"] == 5
-    # While the rows went in, only the primary keys and check constraints were left ...
-    indexes, constraints = during[0]
-    assert len(indexes) == 2 and all("_pkey" in i for i in indexes)
-    assert {c[1].split(" ")[0] for c in constraints} <= {"PRIMARY", "CHECK"}
+    # While the rows went in, the empty tables had neither index nor key, only check constraints,
+    # except that registry_unit, which tables outside the load refer to (e.g. 暂缓审批), kept its
+    # primary key ...
+    for table, (indexes, constraints) in during[0].items():
+        kinds = {c[1].split(" ")[0] for c in constraints}
+        if table == "registry_unit":
+            assert indexes == [_pkey(table)] and kinds <= {"PRIMARY", "CHECK"}, table
+        else:
+            assert indexes == [] and kinds <= {"CHECK"}, table
     # ... and afterwards every index and constraint is back, validated.
-    assert schema() == before
+    assert _schema() == before
     assert PersonVersion.objects.filter(unit__code="A").count() == 4
+
+
+def test_a_bulk_load_strips_only_tables_it_at_least_doubles_and_nests(monkeypatch, load):
+    """A table already holding as many rows as come in keeps everything; a table that holds rows,
+    or that a table outside the load refers to, keeps its primary key; an inner block leaves alone
+    what an outer one has taken off."""
+    from bianzhi.registry.models import Person, Unit, UnitVersion
+
+    _postgres_only()
+    load({"机构": [unit_row("A"), unit_row("B")]})
+    before = _schema(("registry_unit", "registry_unitversion", "registry_person"))
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 1)
+    with bulk.bulk_load({Unit: 3, UnitVersion: 1, Person: 1}):
+        outer = _schema(("registry_unit", "registry_unitversion", "registry_person"))
+        with bulk.bulk_load({Unit: 5, Person: 5}):
+            inner = _schema(("registry_unit", "registry_person"))
+        assert _schema(("registry_unit", "registry_person")) == inner  # the inner block rebuilt nothing
+    assert outer["registry_unitversion"] == before["registry_unitversion"]  # holds 2, gets 1: untouched
+    assert inner["registry_unit"] == outer["registry_unit"] == ([_pkey("registry_unit")], outer["registry_unit"][1])
+    assert "PRIMARY" in {c[1].split(" ")[0] for c in outer["registry_unit"][1]}  # it holds rows: key kept
+    # empty, but registry_personversion (not in this load) refers to it: only the key stays
+    assert (
+        outer["registry_person"][0] == [_pkey("registry_person")]
+        and inner["registry_person"] == outer["registry_person"]
+    )
+    assert _schema(("registry_unit", "registry_unitversion", "registry_person")) == before
+
+
+def _pkey(table: str) -> str:
+    return f"CREATE UNIQUE INDEX {table}_pkey ON public.{table} USING btree (id)"
 
 
 def test_cli_reports_the_same_through_both_lanes(tmp_path, workbook):
@@ -391,3 +459,14 @@ def test_xlsx_cells_the_lane_reads_and_the_ones_it_leaves(workbook):
     slow = list(admission.slow.rows)
     assert [number for number, _ in slow] == [3, 4]
     assert isinstance(slow[0][1][0], float)  # as the reader gave it, for the row path's own message
+
+
+@pytest.mark.parametrize("all_units_from", [1, 10**9])
+def test_unit_ids_by_list_or_by_scan_agree(monkeypatch, load, all_units_from):
+    from bianzhi.registry.importer import plan
+    from bianzhi.registry.models import Unit
+
+    load({"机构": [unit_row("A"), unit_row("B"), unit_row("C")]})
+    monkeypatch.setattr(plan, "ALL_UNITS_FROM", all_units_from)
+    expected = {code: Unit.objects.get(code=code).pk for code in ("A", "C")}
+    assert plan.unit_ids(["C", "A", "A", "Z"]) == expected

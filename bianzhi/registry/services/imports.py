@@ -12,7 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 
+from bianzhi.core.bulk import bulk_load
 from bianzhi.core.changelog import change_context, current_change_set
 from bianzhi.core.dates import today
 from bianzhi.core.models import ChangeSet
@@ -35,6 +37,7 @@ from bianzhi.registry.importer.validate import (
     validate_quotas,
     validate_units,
 )
+from bianzhi.registry.models import Person, PersonVersion, Unit, UnitVersion
 
 Progress = Callable[[str], None]
 
@@ -232,6 +235,12 @@ def _import(
     inside the import's single transaction; an error found later rolls everything back, so the
     import stays all or nothing while memory stays bounded by the chunk size.
     """
+    # A large roster is read by polars in a thread of its own while the other sheets are checked.
+    roster_ahead = None
+    if PEOPLE.name in raw and _large_sheet(raw[PEOPLE.name]):
+        from bianzhi.registry.importer import columnar  # polars loads only for large sheets
+
+        roster_ahead = columnar.read_ahead(raw[PEOPLE.name])
     say("校验机构与编制")
     small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
     # Large sheets of 编制 and 职数 take the column-wise fast lane once the units are known.
@@ -287,32 +296,34 @@ def _import(
             result.created[name] += lane.fast.height
 
     writing = not dry_run and not issues.errors
+    parsed.clear()  # the roster may be large: free the other sheets first
+    # The roster's fast lane checks it before anything is written, so the size of the load is known.
+    admission = _admit_people(raw, index, issues, say, roster_ahead) if PEOPLE.name in raw else None
     change_set: ChangeSet | None = None
     try:
         with transaction.atomic():
             if writing:
                 say("写入机构与编制")
                 with change_context(**change_set_options) as change_set:
-                    write.write_units(plans[0], effective)
-                    write.write_simple(planning.QUOTA_TABLE, plans[1], effective)
-                    write.write_simple(planning.POSITION_TABLE, plans[2], effective)
-                    write.write_simple(planning.LOAN_TABLE, plans[3], effective)
-                    write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
-                    for sheet_plan in plans:
-                        _touch(result, sheet_plan)
-                    _write_table_lanes(lanes, result, change_set.pk)
-                    parsed.clear()  # the roster may be large: free the other sheets first
-                    plans.clear()
-                    _people(raw, index, issues, result, effective, say, write_chunks=True)
-                    if issues.errors:
-                        raise _Rollback
+                    with bulk_load(_incoming(plans, lanes, admission)):
+                        write.write_units(plans[0], effective)
+                        write.write_simple(planning.QUOTA_TABLE, plans[1], effective)
+                        write.write_simple(planning.POSITION_TABLE, plans[2], effective)
+                        write.write_simple(planning.LOAN_TABLE, plans[3], effective)
+                        write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
+                        for sheet_plan in plans:
+                            _touch(result, sheet_plan)
+                        _write_table_lanes(lanes, result, change_set.pk)
+                        plans.clear()
+                        _people(raw, admission, index, issues, result, effective, say, write_chunks=True)
+                        if issues.errors:
+                            raise _Rollback
                     _finish(change_set, result, issues)
                     if result.touched_units:
                         hooks.units_changed(planning.unit_ids(result.touched_units).values())
             else:
-                parsed.clear()
                 plans.clear()
-                _people(raw, index, issues, result, effective, say, write_chunks=False)
+                _people(raw, admission, index, issues, result, effective, say, write_chunks=False)
     except _Rollback:
         pass
     if issues.errors:
@@ -342,8 +353,47 @@ def _large_sheet(sheet: RawSheet) -> bool:
     return line_count(sheet) >= settings.IMPORT_COLUMNAR_MIN_ROWS
 
 
+def _incoming(plans: list[planning.SheetPlan], lanes: dict[str, Any], admission: Any) -> dict[type[Model], int]:
+    """About how many new rows each table receives (for ``bulk_load``): a created or updated row
+    brings a version; the fast lanes' rows are all new."""
+    if not plans:
+        return {}
+    units, quotas, positions, loans, limits = plans
+    laned = {name: lane.fast.height for name, lane in lanes.items()}
+    people = admission.fast.height if admission is not None else 0
+
+    def versions(plan: planning.SheetPlan) -> int:
+        created, updated, _ = plan.counts()
+        return created + updated
+
+    return {
+        Unit: units.counts()[0],
+        UnitVersion: versions(units),
+        planning.QUOTA_TABLE.model: versions(quotas) + laned.get(QUOTAS.name, 0),
+        planning.POSITION_TABLE.model: versions(positions) + laned.get(POSITIONS.name, 0),
+        planning.LOAN_TABLE.model: versions(loans),
+        planning.LIMIT_TABLE.model: versions(limits),
+        Person: people,
+        PersonVersion: people,
+    }
+
+
+def _admit_people(raw: dict[str, RawSheet], index: Any, issues: Issues, say: Progress, ahead: Any) -> Any:
+    """A large roster through the column-wise fast lane's checks (importer/columnar/); None otherwise."""
+    if not _large_sheet(raw[PEOPLE.name]):
+        return None
+    gc.collect()  # give the other sheets' memory back before a large roster comes in
+    from bianzhi.registry.importer import columnar
+
+    say("人员 列式校验")
+    admission = columnar.admit(raw[PEOPLE.name], index, ahead)
+    issues.warnings.extend(admission.warnings)
+    return admission
+
+
 def _people(
     raw: dict[str, RawSheet],
+    admission: Any,
     index: Any,
     issues: Issues,
     result: ImportResult,
@@ -352,20 +402,11 @@ def _people(
     *,
     write_chunks: bool,
 ) -> None:
-    """The roster: a large sheet takes the column-wise fast lane (importer/columnar/), which
-    creates new people and counts unchanged ones; every other row goes through the row path."""
+    """The roster: the rows the fast lane admitted (``admission``) are created or counted
+    unchanged there; every other row goes through the row path."""
     if PEOPLE.name not in raw:
         return
-    sheet = raw[PEOPLE.name]
-    admission = None
-    if _large_sheet(sheet):
-        gc.collect()  # give the other sheets' memory back before a large roster comes in
-        from bianzhi.registry.importer import columnar  # polars loads only for large rosters
-
-        say("人员 列式校验")
-        admission = columnar.admit(sheet, index)
-        sheet = admission.slow
-        issues.warnings.extend(admission.warnings)
+    sheet = admission.slow if admission is not None else raw[PEOPLE.name]
     _people_rows(sheet, index, issues, result, effective, say, write_chunks=write_chunks)
     if admission is None or issues.errors:
         return
@@ -379,6 +420,8 @@ def _people(
         if "internal_division" in admission.present:
             codes |= set(admission.fast.get_column("internal_division").drop_nulls().unique().to_list())
         say(f"写入人员 {admission.fast.height:,} 行")
+        from bianzhi.registry.importer import columnar
+
         columnar.write_new_people(admission, planning.unit_ids(codes), current_change_set().pk)
 
 

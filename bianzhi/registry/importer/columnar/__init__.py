@@ -26,7 +26,7 @@ import os
 # memory is what it holds, not what it once held (set before polars loads; an explicit value wins).
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
-from bianzhi.registry.importer.columnar.frames import Frame, read_frame
+from bianzhi.registry.importer.columnar.frames import Frame, read_ahead, read_frame
 from bianzhi.registry.importer.columnar.people import Admission, admit, stored_people, write_new_people
 from bianzhi.registry.importer.columnar.tables import TableAdmission, admit_table, write_new_rows
 
@@ -36,6 +36,7 @@ __all__ = [
     "TableAdmission",
     "admit",
     "admit_table",
+    "read_ahead",
     "read_frame",
     "stored_people",
     "write_new_people",

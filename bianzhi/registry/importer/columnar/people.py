@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 from django.db import connection
 
-from bianzhi.core.bulk import bulk_load, insert_frame, reserve_id_block
+from bianzhi.core.bulk import insert_frame, reserve_id_block
 from bianzhi.core.codetables import code_table_warning
 from bianzhi.core.dates import END, today
 from bianzhi.core.validators import ID_CHECK_CHARACTERS, ID_EARLIEST_BIRTH_DATE, ID_WEIGHTS
 from bianzhi.core.workdays import write_off_deadline
 from bianzhi.registry.choices import PersonStatus, UnitKind
-from bianzhi.registry.importer.columnar.frames import ODD, date_column, first_version_columns, read_frame, rows_of
+from bianzhi.registry.importer.columnar.frames import (
+    Frame,
+    date_column,
+    first_version_columns,
+    read_frame,
+    rows_of,
+)
 from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, PERSON_IDENTITY, PERSON_VERSIONED
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import PEOPLE, Column
@@ -50,9 +57,10 @@ class Admission:
     unchanged: int = 0
 
 
-def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Expr:
+def _bad_rows(read: Frame, units: UnitIndex, today: dt.date) -> pl.Expr:
     """True for a row that may break a rule (or be odd enough that only the row path should say)."""
     c = pl.col
+    columns = read.columns
     present = {col.field for col in columns}
     problems: list[pl.Expr] = []
     for col in PEOPLE.columns:
@@ -60,7 +68,7 @@ def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Exp
             problems.append(c(col.field).is_null() if col.field in present else pl.lit(True))
     for col in columns:
         value = c(col.field)
-        problems.append(value.str.contains(ODD) | (value == r"\N"))
+        problems.append(read.odd_cell(col.field))
         if col.max_length:
             problems.append(value.str.len_chars() > col.max_length)
         if col.kind == "enum":
@@ -107,9 +115,10 @@ def _bad_rows(columns: list[Column], units: UnitIndex, today: dt.date) -> pl.Exp
     return pl.any_horizontal(p.fill_null(False) for p in problems)
 
 
-def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
-    """Read the roster and split it into admitted rows and rows for the row-by-row path."""
-    read = read_frame(sheet)
+def admit(sheet: RawSheet, units: UnitIndex, ahead: Future[Frame | None] | None = None) -> Admission:
+    """Read the roster (begun by ``frames.read_ahead`` if given) and split it into admitted rows
+    and rows for the row-by-row path."""
+    read = read_frame(sheet, ahead=ahead)
     columns, frame, odd = read.columns, read.frame, read.odd
     present = {col.field for col in columns}
     headers = [col.header for col in columns]
@@ -126,7 +135,7 @@ def admit(sheet: RawSheet, units: UnitIndex) -> Admission:
     frame = frame.with_columns(
         date_column(col.field).alias(f"_{col.field}") for col in columns if col.field in _DATE_FIELDS
     )
-    frame = frame.with_columns(_bad=_bad_rows(columns, units, min(dt.date.today(), today())))
+    frame = frame.with_columns(_bad=_bad_rows(read, units, min(dt.date.today(), today())))
 
     # cells.id_number reads a trailing x as X; a valid number has no other letter.
     frame = frame.with_columns(_number=pl.col("id_number").str.to_uppercase())
@@ -326,14 +335,13 @@ def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_
         codes, list(unit_ids.values()), default=None, return_dtype=pl.Int64
     )
     people = people.with_columns(ids)
-    with bulk_load([Person, PersonVersion], incoming=people.height):
-        insert_frame(Person, people.select("id", "id_number", *PERSON_IDENTITY))
-        ids_of = {"unit": unit_id, "internal_division": division_id}
-        insert_frame(
-            PersonVersion,
-            people.select(
-                *first_version_columns(change_set_id),
-                pl.col("id").alias("person_id"),
-                *[ids_of[f].alias(f"{f}_id") if f in ids_of else pl.col(f) for f in PERSON_VERSIONED],
-            ),
-        )
+    insert_frame(Person, people.select("id", "id_number", *PERSON_IDENTITY))
+    ids_of = {"unit": unit_id, "internal_division": division_id}
+    insert_frame(
+        PersonVersion,
+        people.select(
+            *first_version_columns(change_set_id),
+            pl.col("id").alias("person_id"),
+            *[ids_of[f].alias(f"{f}_id") if f in ids_of else pl.col(f) for f in PERSON_VERSIONED],
+        ),
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from bianzhi.core.bulk import insert_frame
-from bianzhi.registry.importer.columnar.frames import ODD, first_version_columns, read_frame, rows_of
+from bianzhi.registry.importer.columnar.frames import first_version_columns, read_frame, rows_of
 from bianzhi.registry.importer.plan import SimpleTable
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import SheetSpec
@@ -45,7 +45,7 @@ def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: Uni
     problems = [~pl.col("unit").is_in(units.staffing_units())]
     for col in columns:
         value = pl.col(col.field)
-        problems.append(value.is_null() | value.str.contains(ODD) | (value == r"\N"))
+        problems.append(value.is_null() | read.odd_cell(col.field))
         if col.kind == "enum":
             problems.append(~value.is_in(list(col.choices)))
         if col.kind == "int":
