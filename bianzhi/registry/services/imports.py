@@ -237,7 +237,8 @@ def _import(
     """
     # A large roster is read by polars in a thread of its own while the other sheets are checked.
     roster_ahead = None
-    if PEOPLE.name in raw and _large_sheet(raw[PEOPLE.name]):
+    roster_rows = line_count(raw[PEOPLE.name]) if PEOPLE.name in raw else 0
+    if roster_rows >= settings.IMPORT_COLUMNAR_MIN_ROWS:
         from bianzhi.registry.importer import columnar  # polars loads only for large sheets
 
         roster_ahead = columnar.read_ahead(raw[PEOPLE.name])
@@ -296,16 +297,13 @@ def _import(
             result.created[name] += lane.fast.height
 
     writing = not dry_run and not issues.errors
-    parsed.clear()  # the roster may be large: free the other sheets first
-    # The roster's fast lane checks it before anything is written, so the size of the load is known.
-    admission = _admit_people(raw, index, issues, say, roster_ahead) if PEOPLE.name in raw else None
     change_set: ChangeSet | None = None
     try:
         with transaction.atomic():
             if writing:
                 say("写入机构与编制")
                 with change_context(**change_set_options) as change_set:
-                    with bulk_load(_incoming(plans, lanes, admission)):
+                    with bulk_load(_incoming(plans, lanes, roster_rows)):
                         write.write_units(plans[0], effective)
                         write.write_simple(planning.QUOTA_TABLE, plans[1], effective)
                         write.write_simple(planning.POSITION_TABLE, plans[2], effective)
@@ -314,16 +312,18 @@ def _import(
                         for sheet_plan in plans:
                             _touch(result, sheet_plan)
                         _write_table_lanes(lanes, result, change_set.pk)
+                        parsed.clear()  # the roster may be large: free the other sheets first
                         plans.clear()
-                        _people(raw, admission, index, issues, result, effective, say, write_chunks=True)
+                        _people(raw, roster_ahead, index, issues, result, effective, say, write_chunks=True)
                         if issues.errors:
                             raise _Rollback
                     _finish(change_set, result, issues)
                     if result.touched_units:
                         hooks.units_changed(planning.unit_ids(result.touched_units).values())
             else:
+                parsed.clear()
                 plans.clear()
-                _people(raw, admission, index, issues, result, effective, say, write_chunks=False)
+                _people(raw, roster_ahead, index, issues, result, effective, say, write_chunks=False)
     except _Rollback:
         pass
     if issues.errors:
@@ -353,14 +353,14 @@ def _large_sheet(sheet: RawSheet) -> bool:
     return line_count(sheet) >= settings.IMPORT_COLUMNAR_MIN_ROWS
 
 
-def _incoming(plans: list[planning.SheetPlan], lanes: dict[str, Any], admission: Any) -> dict[type[Model], int]:
+def _incoming(plans: list[planning.SheetPlan], lanes: dict[str, Any], roster_rows: int) -> dict[type[Model], int]:
     """About how many new rows each table receives (for ``bulk_load``): a created or updated row
-    brings a version; the fast lanes' rows are all new."""
+    brings a version; the fast lanes' rows are all new; of the roster only its length is known
+    before it is checked (so a re-import of the same roster never counts as doubling the tables)."""
     if not plans:
         return {}
     units, quotas, positions, loans, limits = plans
     laned = {name: lane.fast.height for name, lane in lanes.items()}
-    people = admission.fast.height if admission is not None else 0
 
     def versions(plan: planning.SheetPlan) -> int:
         created, updated, _ = plan.counts()
@@ -373,27 +373,14 @@ def _incoming(plans: list[planning.SheetPlan], lanes: dict[str, Any], admission:
         planning.POSITION_TABLE.model: versions(positions) + laned.get(POSITIONS.name, 0),
         planning.LOAN_TABLE.model: versions(loans),
         planning.LIMIT_TABLE.model: versions(limits),
-        Person: people,
-        PersonVersion: people,
+        Person: roster_rows,
+        PersonVersion: roster_rows,
     }
-
-
-def _admit_people(raw: dict[str, RawSheet], index: Any, issues: Issues, say: Progress, ahead: Any) -> Any:
-    """A large roster through the column-wise fast lane's checks (importer/columnar/); None otherwise."""
-    if not _large_sheet(raw[PEOPLE.name]):
-        return None
-    gc.collect()  # give the other sheets' memory back before a large roster comes in
-    from bianzhi.registry.importer import columnar
-
-    say("人员 列式校验")
-    admission = columnar.admit(raw[PEOPLE.name], index, ahead)
-    issues.warnings.extend(admission.warnings)
-    return admission
 
 
 def _people(
     raw: dict[str, RawSheet],
-    admission: Any,
+    ahead: Any,
     index: Any,
     issues: Issues,
     result: ImportResult,
@@ -402,11 +389,21 @@ def _people(
     *,
     write_chunks: bool,
 ) -> None:
-    """The roster: the rows the fast lane admitted (``admission``) are created or counted
-    unchanged there; every other row goes through the row path."""
+    """The roster: a large sheet takes the column-wise fast lane (importer/columnar/; ``ahead``:
+    its reading, begun earlier), which creates new people and counts unchanged ones; every other
+    row goes through the row path."""
     if PEOPLE.name not in raw:
         return
-    sheet = admission.slow if admission is not None else raw[PEOPLE.name]
+    sheet = raw[PEOPLE.name]
+    admission = None
+    if ahead is not None or _large_sheet(sheet):
+        gc.collect()  # give the other sheets' memory back before a large roster comes in
+        from bianzhi.registry.importer import columnar  # polars loads only for large rosters
+
+        say("人员 列式校验")
+        admission = columnar.admit(sheet, index, ahead)
+        sheet = admission.slow
+        issues.warnings.extend(admission.warnings)
     _people_rows(sheet, index, issues, result, effective, say, write_chunks=write_chunks)
     if admission is None or issues.errors:
         return
@@ -420,8 +417,6 @@ def _people(
         if "internal_division" in admission.present:
             codes |= set(admission.fast.get_column("internal_division").drop_nulls().unique().to_list())
         say(f"写入人员 {admission.fast.height:,} 行")
-        from bianzhi.registry.importer import columnar
-
         columnar.write_new_people(admission, planning.unit_ids(codes), current_change_set().pk)
 
 
