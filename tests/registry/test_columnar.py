@@ -345,6 +345,29 @@ def test_bulk_load_rebuilds_every_index_and_constraint(settings, monkeypatch, lo
     assert PersonVersion.objects.filter(unit__code="A").count() == 4
 
 
+def test_a_re_import_keeps_every_index(settings, monkeypatch, load):
+    """The same roster again, with one more person: nothing doubles, nothing is taken off."""
+    _postgres_only()
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 1)
+    settings.IMPORT_COLUMNAR_MIN_ROWS = COLUMNAR
+    book = _book()
+    load(book)
+    before = _schema()
+    during = []
+    compare = people_lane.stored_people
+
+    def watched(numbers):
+        during.append(_schema())
+        return compare(numbers)
+
+    monkeypatch.setattr(people_lane, "stored_people", watched)
+    book["人员"].append(person_row("A"))
+    result = load(book)
+    assert (result.created["人员"], result.unchanged["人员"]) == (1, 5)
+    assert during and all(schema == before for schema in during)
+    assert _schema() == before
+
+
 def test_a_bulk_load_strips_only_tables_it_at_least_doubles_and_nests(monkeypatch, load):
     """A table already holding as many rows as come in keeps everything; a table that holds rows,
     or that a table outside the load refers to, keeps its primary key; an inner block leaves alone

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 
-from bianzhi.core.bulk import bulk_load
+from bianzhi.core import bulk
 from bianzhi.core.changelog import change_context, current_change_set
 from bianzhi.core.dates import today
 from bianzhi.core.models import ChangeSet
@@ -303,7 +303,7 @@ def _import(
             if writing:
                 say("写入机构与编制")
                 with change_context(**change_set_options) as change_set:
-                    with bulk_load(_incoming(plans, lanes, roster_rows)):
+                    with bulk.bulk_load(_incoming(plans, lanes, roster_rows)):
                         write.write_units(plans[0], effective)
                         write.write_simple(planning.QUOTA_TABLE, plans[1], effective)
                         write.write_simple(planning.POSITION_TABLE, plans[2], effective)
@@ -355,12 +355,13 @@ def _large_sheet(sheet: RawSheet) -> bool:
 
 def _incoming(plans: list[planning.SheetPlan], lanes: dict[str, Any], roster_rows: int) -> dict[type[Model], int]:
     """About how many new rows each table receives (for ``bulk_load``): a created or updated row
-    brings a version; the fast lanes' rows are all new; of the roster only its length is known
-    before it is checked (so a re-import of the same roster never counts as doubling the tables)."""
+    brings a version; the fast lanes' rows are all new; the roster is not checked yet, so its new
+    people are taken as its lines less the people stored (a re-import of it brings none)."""
     if not plans:
         return {}
     units, quotas, positions, loans, limits = plans
     laned = {name: lane.fast.height for name, lane in lanes.items()}
+    people = max(0, roster_rows - Person.objects.count()) if roster_rows >= bulk.BULK_LOAD_MIN_ROWS else 0
 
     def versions(plan: planning.SheetPlan) -> int:
         created, updated, _ = plan.counts()
@@ -373,8 +374,8 @@ def _incoming(plans: list[planning.SheetPlan], lanes: dict[str, Any], roster_row
         planning.POSITION_TABLE.model: versions(positions) + laned.get(POSITIONS.name, 0),
         planning.LOAN_TABLE.model: versions(loans),
         planning.LIMIT_TABLE.model: versions(limits),
-        Person: roster_rows,
-        PersonVersion: roster_rows,
+        Person: people,
+        PersonVersion: people,
     }
 
 
