@@ -232,6 +232,26 @@ ORDER BY 1
 """
 
 
+#: SQLite's page cache during a large load (its default, 2 MB, makes every insert into an index
+#: of a million entries in random order read pages back from the file)
+SQLITE_LOAD_CACHE_KIB = 65_536
+
+
+@contextmanager
+def _sqlite_page_cache(kib: int) -> Iterator[None]:
+    """This connection's SQLite page cache at ``kib`` KiB for the block, then as it was."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        if kib:
+            cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def _held(cursor: Any, table: str, cap: int) -> int:
     """Rows the table holds, counted up to ``cap``."""
     cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT %s) t", [cap])
@@ -245,15 +265,23 @@ def bulk_load(incoming: Mapping[type[Model], int]) -> Iterator[None]:
     once at the end — what pg_restore does. An empty table also loses its primary key unless a
     table outside the load refers to it (maintaining it row by row costs three times its rebuild).
 
-    Only on PostgreSQL and for a large load; a table is stripped only when the load at least
-    doubles it (a province's first load), so a monthly synchronisation keeps every index. Blocks
+    Only for a large load, and on PostgreSQL; SQLite only gets a larger page cache for it (taking
+    its indexes off and rebuilding them measured no gain). A table is stripped only when the load
+    at least doubles it (a province's first load), so a monthly synchronisation keeps every index. Blocks
     nest: an inner one leaves the tables an outer one has stripped to it. Everything happens
     inside the caller's transaction: the rebuild re-checks every constraint over the whole table,
     and an error anywhere rolls the drops back with the rows. Meanwhile the stripped tables are
     locked for other writers and readers, as befits a first load.
     """
     stripped: set[str] = getattr(_stripped, "tables", set())
-    if connection.vendor != "postgresql" or sum(incoming.values()) < BULK_LOAD_MIN_ROWS:
+    if sum(incoming.values()) < BULK_LOAD_MIN_ROWS:
+        yield
+        return
+    if connection.vendor == "sqlite":
+        with _sqlite_page_cache(SQLITE_LOAD_CACHE_KIB):
+            yield
+        return
+    if connection.vendor != "postgresql":
         yield
         return
     wanted = {_table(model): rows for model, rows in incoming.items() if rows > 0 and _table(model) not in stripped}

@@ -24,3 +24,23 @@ def test_reserved_ids_are_new_distinct_and_not_drawn_again(monkeypatch, block_fr
     assert later.pk > max(first)
     with transaction.atomic():
         assert bulk.reserve_ids(Unit, 2)[0] > later.pk
+
+
+def test_a_large_load_on_sqlite_gets_a_larger_page_cache_for_its_length(monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL strips indexes instead (tests/registry/test_columnar.py)")
+
+    def cache() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache()
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 10)
+    with bulk.bulk_load({Unit: 9}):
+        assert cache() == before  # a small load changes nothing
+    with bulk.bulk_load({Unit: 10}):
+        assert cache() == -bulk.SQLITE_LOAD_CACHE_KIB
+    assert cache() == before
