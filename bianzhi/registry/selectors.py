@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from bianzhi.core.memo import shared
 from bianzhi.registry.choices import LIMIT_KINDS, LoanStatus, UnitKind
 from bianzhi.registry.models import (
     InstitutionLimit,
@@ -36,6 +37,15 @@ def unit_versions_as_of(day: dt.date, *, active: bool = True) -> QuerySet[UnitVe
     if active:
         qs = qs.filter(Unit.active_on(day, prefix="unit__"))
     return qs
+
+
+@shared
+def unit_codes_as_of(day: dt.date, unit_ids: frozenset[int] | None = None) -> dict[int, str]:
+    """unit id → code of the active units as of D (of ``unit_ids`` only, if given)."""
+    qs = unit_versions_as_of(day)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    return dict(qs.values_list("unit_id", "unit__code"))
 
 
 def people_on_staff(day: dt.date) -> QuerySet[PersonVersion]:
@@ -70,6 +80,7 @@ def loans_in_use_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = Non
     return {(r["unit_id"], r["staffing_type"]): r["total"] for r in rows}
 
 
+@shared
 def approved_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
     """approved(u, t) = quota (0 without a row) + loans in use (domain.md §3)."""
     approved: dict[tuple[int, str], int] = defaultdict(int)
@@ -80,6 +91,7 @@ def approved_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -
     return dict(approved)
 
 
+@shared
 def actual_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
     """actual(u, t) = people on staff on D in u with staffing type t."""
     rows = (

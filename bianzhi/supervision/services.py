@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bianzhi.core.changelog import change_context, record_change
+from bianzhi.core.memo import shared_results
 from bianzhi.registry.models import Unit
 from bianzhi.supervision.models import Alert, MonitoringRun, RuleSetting, Severity
 from bianzhi.supervision.rulebook import effective_rules, get_rule
@@ -26,11 +27,15 @@ def alerts_evaluate(*, as_of: dt.date, units: Iterable[int] | None = None) -> li
     """
     scope = None if units is None else frozenset(units)
     alerts: list[tuple[tuple, dict[str, Any]]] = []
-    for effective in effective_rules():
-        if not effective.enabled:
-            continue
+    with shared_results():  # rules asking for the same figures get them computed once
+        found_by_rule = [
+            (effective, effective.rule().evaluate(as_of, effective.params, scope))
+            for effective in effective_rules()
+            if effective.enabled
+        ]
+    for effective, found_alerts in found_by_rule:
         rule = effective.rule
-        for found in rule().evaluate(as_of, effective.params, scope):
+        for found in found_alerts:
             message = found.pop("message")
             alert = {"rule": rule.id, "severity": effective.severity, "message": message, **found}
             # interchange.md §2: rule order, unit (or region), person; then the remaining keys so

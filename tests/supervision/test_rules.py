@@ -378,3 +378,25 @@ def test_severity_can_be_overridden(load):
     staffing_case(load, 13)
     RuleSetting.objects.create(rule="over_staffing", severity="中")
     assert [a["severity"] for a in alerts("over_staffing")] == ["中"]
+
+
+def test_a_run_computes_the_figures_its_rules_share_once(load, monkeypatch):
+    """over_staffing and vacancy_idle both need approved and actual per unit and staffing type."""
+    from bianzhi.registry import selectors
+
+    staffing_case(load, people=13)
+    computed = []
+    for name in ("approved_by_unit_type", "actual_by_unit_type", "unit_codes_as_of"):
+        shared = getattr(selectors, name)
+        original = shared.__wrapped__
+
+        def counting(*args, _name=name, _original=original, **kwargs):
+            computed.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(shared, "__wrapped__", counting)
+    found = alerts_evaluate(as_of=D)
+    assert sorted(computed) == ["actual_by_unit_type", "approved_by_unit_type", "unit_codes_as_of"]
+    assert [a["rule"] for a in found if a["rule"] == "over_staffing"] == ["over_staffing"]
+    selectors.actual_by_unit_type(D)  # outside a run: computed again
+    assert computed.count("actual_by_unit_type") == 2

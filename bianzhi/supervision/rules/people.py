@@ -166,7 +166,7 @@ class VacancyIdle(Rule):
         window_start = (
             day - dt.timedelta(days=int(params["window_days"])) if params.get("window_days") else _year_before(day)
         )
-        codes = dict(_in_units(selectors.unit_versions_as_of(day), units).values_list("unit_id", "unit__code"))
+        codes = selectors.unit_codes_as_of(day, units)
         approved = selectors.approved_by_unit_type(day, units)
         actual = selectors.actual_by_unit_type(day, units)
         used = set(

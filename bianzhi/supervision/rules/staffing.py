@@ -11,13 +11,6 @@ from bianzhi.registry.models import UnitVersion
 from bianzhi.supervision.rulebook import Alert, Rule, register
 
 
-def _unit_codes(day: dt.date, units: frozenset[int] | None = None) -> dict[int, str]:
-    qs = selectors.unit_versions_as_of(day)
-    if units is not None:
-        qs = qs.filter(unit_id__in=units)
-    return dict(qs.values_list("unit_id", "unit__code"))
-
-
 @register
 class OverStaffing(Rule):
     id = "over_staffing"
@@ -27,7 +20,7 @@ class OverStaffing(Rule):
     order = 1
 
     def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
-        codes = _unit_codes(day, units)
+        codes = selectors.unit_codes_as_of(day, units)
         approved = selectors.approved_by_unit_type(day, units)
         alerts = []
         for (unit_id, staffing_type), actual in selectors.actual_by_unit_type(day, units).items():
@@ -55,7 +48,7 @@ class OverPositions(Rule):
     order = 2
 
     def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
-        codes = _unit_codes(day, units)
+        codes = selectors.unit_codes_as_of(day, units)
         approved = selectors.positions_by_unit_category(day, units)
         alerts = []
         for (unit_id, category), actual in selectors.leaders_by_unit_category(day, units).items():
