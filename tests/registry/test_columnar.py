@@ -493,3 +493,18 @@ def test_unit_ids_by_list_or_by_scan_agree(monkeypatch, load, all_units_from):
     monkeypatch.setattr(plan, "ALL_UNITS_FROM", all_units_from)
     expected = {code: Unit.objects.get(code=code).pk for code in ("A", "C")}
     assert plan.unit_ids(["C", "A", "A", "Z"]) == expected
+
+
+@pytest.mark.parametrize("compare_chunk", [2, 100_000])
+def test_stored_people_are_compared_a_slice_at_a_time(settings, monkeypatch, load, compare_chunk):
+    """Comparing the roster with the stored people a slice at a time (memory holds one slice of
+    stored values) comes to what comparing it all at once does."""
+    monkeypatch.setattr(people_lane, "COMPARE_CHUNK", compare_chunk)
+    settings.IMPORT_COLUMNAR_MIN_ROWS = COLUMNAR
+    book = _book()
+    load(book)
+    book["人员"][1] = {**book["人员"][1], "姓名": "改了名"}  # row 3: an update for the row path
+    book["人员"].append(person_row("S", staffing="事业编制", category="事业专业技术人员"))  # row 7: new
+    result = load(book)
+    assert (result.created["人员"], result.updated["人员"], result.unchanged["人员"]) == (1, 1, 4)
+    assert PersonVersion.objects.filter(name="改了名", valid_to=dt.date(9999, 12, 31)).count() == 1
