@@ -505,8 +505,18 @@ def test_stored_people_are_compared_a_slice_at_a_time(settings, monkeypatch, loa
     load(book)
     book["人员"][1] = {**book["人员"][1], "姓名": "改了名"}  # row 3: an update for the row path
     book["人员"].append(person_row("S", staffing="事业编制", category="事业专业技术人员"))  # row 7: new
+    admitted = []
+    admit = columnar.admit
+
+    def watched(*args, **kwargs):
+        admission = admit(*args, **kwargs)
+        admitted.append((admission.unchanged, admission.fast.get_column("row").to_list()))
+        return admission
+
+    monkeypatch.setattr(columnar, "admit", watched)
     result = load(book)
     assert (result.created["人员"], result.updated["人员"], result.unchanged["人员"]) == (1, 1, 4)
+    assert admitted == [(4, [7])]  # the lane itself found the four unchanged (not the row path after it)
     assert PersonVersion.objects.filter(name="改了名", valid_to=dt.date(9999, 12, 31)).count() == 1
 
 
