@@ -531,3 +531,21 @@ def test_id_numbers_compare_bytewise_on_postgresql():
             " WHERE table_name = 'registry_person' AND column_name = 'id_number'"
         )
         assert cursor.fetchone() == ("C",)
+
+
+def test_a_large_csv_roster_is_read_once_in_a_thread_of_its_own(settings, monkeypatch, load):
+    import threading
+
+    settings.IMPORT_COLUMNAR_MIN_ROWS = COLUMNAR
+    read = frames._read_polars
+    readers = []
+
+    def watched(*args, **kwargs):
+        readers.append(threading.current_thread().name)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(frames, "_read_polars", watched)
+    result = load({"机构": [unit_row("A")], "人员": [person_row("A"), person_row("A")]})
+    assert result.created["人员"] == 2
+    # polars read the roster once, in the thread begun before the 机构 sheet was checked
+    assert len(readers) == 1 and readers[0].startswith("read-ahead")

@@ -236,12 +236,11 @@ def _import(
     import stays all or nothing while memory stays bounded by the chunk size.
     """
     # A large roster is read by polars in a thread of its own while the other sheets are checked.
-    roster_ahead = None
-    roster_rows = line_count(raw[PEOPLE.name]) if PEOPLE.name in raw else 0
-    if roster_rows >= settings.IMPORT_COLUMNAR_MIN_ROWS:
+    roster = _Roster(rows=line_count(raw[PEOPLE.name])) if PEOPLE.name in raw else _Roster()
+    if roster.large:
         from bianzhi.registry.importer import columnar  # polars loads only for large sheets
 
-        roster_ahead = columnar.read_ahead(raw[PEOPLE.name])
+        roster.ahead = columnar.read_ahead(raw[PEOPLE.name])
     say("校验机构与编制")
     small = [spec for spec in (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS) if spec.name in raw]
     # Large sheets of 编制 and 职数 take the column-wise fast lane once the units are known.
@@ -303,7 +302,7 @@ def _import(
             if writing:
                 say("写入机构与编制")
                 with change_context(**change_set_options) as change_set:
-                    with bulk.bulk_load(_incoming(plans, lanes, roster_rows)):
+                    with bulk.bulk_load(_incoming(plans, lanes, roster.rows)):
                         write.write_units(plans[0], effective)
                         write.write_simple(planning.QUOTA_TABLE, plans[1], effective)
                         write.write_simple(planning.POSITION_TABLE, plans[2], effective)
@@ -314,7 +313,7 @@ def _import(
                         _write_table_lanes(lanes, result, change_set.pk)
                         parsed.clear()  # the roster may be large: free the other sheets first
                         plans.clear()
-                        _people(raw, roster_ahead, index, issues, result, effective, say, write_chunks=True)
+                        _people(raw, roster, index, issues, result, effective, say, write_chunks=True)
                         if issues.errors:
                             raise _Rollback
                     _finish(change_set, result, issues)
@@ -323,7 +322,7 @@ def _import(
             else:
                 parsed.clear()
                 plans.clear()
-                _people(raw, roster_ahead, index, issues, result, effective, say, write_chunks=False)
+                _people(raw, roster, index, issues, result, effective, say, write_chunks=False)
     except _Rollback:
         pass
     if issues.errors:
@@ -346,6 +345,20 @@ def _write_table_lanes(lanes: dict[str, Any], result: ImportResult, change_set_i
             result.touched_units |= codes
             columnar.write_new_rows(table, lanes[spec.name], planning.unit_ids(codes), change_set_id)
     lanes.clear()
+
+
+@dataclass
+class _Roster:
+    """The 人员 sheet's length (its lines, counted once) and, for a large one, its reading begun
+    ahead of the other sheets' checks (``columnar.read_ahead``)."""
+
+    rows: int = 0
+    ahead: Any = None
+
+    @property
+    def large(self) -> bool:
+        """Long enough for the column-wise fast lane."""
+        return self.rows >= settings.IMPORT_COLUMNAR_MIN_ROWS
 
 
 def _large_sheet(sheet: RawSheet) -> bool:
@@ -381,7 +394,7 @@ def _incoming(plans: list[planning.SheetPlan], lanes: dict[str, Any], roster_row
 
 def _people(
     raw: dict[str, RawSheet],
-    ahead: Any,
+    roster: _Roster,
     index: Any,
     issues: Issues,
     result: ImportResult,
@@ -390,19 +403,18 @@ def _people(
     *,
     write_chunks: bool,
 ) -> None:
-    """The roster: a large sheet takes the column-wise fast lane (importer/columnar/; ``ahead``:
-    its reading, begun earlier), which creates new people and counts unchanged ones; every other
-    row goes through the row path."""
+    """The roster: a large sheet takes the column-wise fast lane (importer/columnar/), which
+    creates new people and counts unchanged ones; every other row goes through the row path."""
     if PEOPLE.name not in raw:
         return
     sheet = raw[PEOPLE.name]
     admission = None
-    if ahead is not None or _large_sheet(sheet):
+    if roster.large:
         gc.collect()  # give the other sheets' memory back before a large roster comes in
         from bianzhi.registry.importer import columnar  # polars loads only for large rosters
 
         say("人员 列式校验")
-        admission = columnar.admit(sheet, index, ahead)
+        admission = columnar.admit(sheet, index, roster.ahead)
         sheet = admission.slow
         issues.warnings.extend(admission.warnings)
     _people_rows(sheet, index, issues, result, effective, say, write_chunks=write_chunks)
