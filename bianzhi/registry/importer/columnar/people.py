@@ -337,9 +337,13 @@ def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_
     people = people.with_columns(ids)
     insert_frame(Person, people.select("id", "id_number", *PERSON_IDENTITY))
     ids_of = {"unit": unit_id, "internal_division": division_id}
+    # The versions' ids too come as one block: the identity column's default draws the sequence
+    # once a row (a second in a million).
+    versions = reserve_id_block(PersonVersion, people.height)
     insert_frame(
         PersonVersion,
         people.select(
+            pl.int_range(versions.start, versions.stop, dtype=pl.Int64, eager=True).alias("id"),
             *first_version_columns(change_set_id),
             pl.col("id").alias("person_id"),
             *[ids_of[f].alias(f"{f}_id") if f in ids_of else pl.col(f) for f in PERSON_VERSIONED],
