@@ -186,24 +186,27 @@ def insert_frame(model: type[Model], frame: Any) -> int:
             db_types = [str(by_column[name].db_type(connection)) for name in frame.columns]
             binary = all(pgcopy.supported(t) for t in db_types)
             options = "FORMAT binary" if binary else "FORMAT csv, NULL '\\N'"
-            last = max(0, frame.height - 1) // FRAME_CHUNK * FRAME_CHUNK
 
-            def render(start: int) -> bytes:  # without the GIL mostly: overlapped with sending
+            def render(start: int) -> Any:  # without the GIL mostly: overlapped with sending
                 part = frame.slice(start, FRAME_CHUNK)
                 if binary:
-                    return pgcopy.render(part, db_types, header=start == 0, trailer=start == last)
+                    return pgcopy.render(part, db_types)
                 buffer = io.BytesIO()
                 part.write_csv(buffer, include_header=False, null_value="\\N", date_format="%Y-%m-%d")
-                return buffer.getvalue()
+                return buffer.getbuffer()
 
             raw = cursor.cursor
             with raw.copy(f"COPY {table} ({quoted}) FROM STDIN ({options})") as copy, ThreadPoolExecutor(1) as renderer:
+                if binary:
+                    copy.write(pgcopy.HEADER)
                 pending = renderer.submit(render, 0)
-                for start in range(FRAME_CHUNK, last + FRAME_CHUNK + 1, FRAME_CHUNK):
+                for start in range(FRAME_CHUNK, frame.height + FRAME_CHUNK, FRAME_CHUNK):
                     block = pending.result()
-                    if start <= last:
+                    if start < frame.height:
                         pending = renderer.submit(render, start)
-                    copy.write(memoryview(block))  # sent in slices: no copies
+                    copy.write(block)  # a memoryview: sent in slices without copies
+                if binary:
+                    copy.write(pgcopy.TRAILER)
         else:
             dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
             frame = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")) if dates else frame
@@ -215,6 +218,9 @@ def insert_frame(model: type[Model], frame: Any) -> int:
 
 #: a load smaller than this keeps the indexes: maintaining them row by row is cheaper than a rebuild
 BULK_LOAD_MIN_ROWS = 50_000
+
+#: the statistics target of the ANALYZE that ends a bulk load (PostgreSQL's default is 100)
+LOAD_STATISTICS_TARGET = 30
 
 #: tables whose indexes and constraints a bulk load of this thread's connection has taken off
 _stripped = threading.local()
@@ -330,5 +336,9 @@ def bulk_load(incoming: Mapping[type[Model], int]) -> Iterator[None]:
         for table, name, definition, kind in reversed(constraints):
             if kind == "f":
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        # Statistics from a sample of 9,000 rows rather than 30,000 (a tenth of the time), enough for
+        # the plans of the queries right after the load; autovacuum re-analyses the tables at the
+        # default target once the load has committed.
+        cursor.execute(f"SET LOCAL default_statistics_target = {LOAD_STATISTICS_TARGET}")
         for table in tables:
             cursor.execute(f"ANALYZE {table}")

@@ -263,7 +263,13 @@ class PersonVersion(Versioned):
     category = models.CharField("人员类别", max_length=8, choices=PersonCategory.choices)
     unit = models.ForeignKey(Unit, verbose_name="机构", on_delete=models.PROTECT, related_name="people", db_index=False)
     internal_division = models.ForeignKey(
-        Unit, verbose_name="内设机构", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit,
+        verbose_name="内设机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # most people have none: a partial index (Meta) holds only those who have
     )
     staffing_type = models.CharField("编制类型", max_length=8, choices=StaffingType.choices)
     post = models.CharField("职务", max_length=100, blank=True)
@@ -277,6 +283,11 @@ class PersonVersion(Versioned):
         ordering = ["person__id_number", "valid_from"]
         indexes = [
             models.Index(fields=["unit", "staffing_type", "valid_to"]),
+            models.Index(
+                fields=["internal_division"],
+                condition=Q(internal_division__isnull=False),
+                name="personversion_division",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["person", "valid_from"], name="personversion_unique_start"),

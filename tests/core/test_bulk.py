@@ -44,3 +44,26 @@ def test_a_large_load_on_sqlite_gets_a_larger_page_cache_for_its_length(monkeypa
     with bulk.bulk_load({Unit: 10}):
         assert cache() == -bulk.SQLITE_LOAD_CACHE_KIB
     assert cache() == before
+
+
+def test_a_bulk_load_ends_with_statistics_from_a_smaller_sample(monkeypatch):
+    """The load analyses the tables it stripped at LOAD_STATISTICS_TARGET (autovacuum later at the
+    default): 300 distinct codes give a histogram of that many buckets, not of 100."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps its indexes and its statistics")
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 1)
+    with transaction.atomic():
+        with bulk.bulk_load({Unit: 300}):
+            bulk.insert_rows(Unit, ["code"], [(f"U{n:04d}",) for n in range(300)])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT array_length(histogram_bounds, 1) FROM pg_stats WHERE tablename = 'registry_unit' AND attname = 'code'"
+            )
+            assert cursor.fetchone() == (bulk.LOAD_STATISTICS_TARGET + 1,)
+            cursor.execute("SHOW default_statistics_target")
+            assert cursor.fetchone() == ("30",)  # SET LOCAL: the transaction's, then the server's again
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW default_statistics_target")
+        assert cursor.fetchone() == ("100",)
