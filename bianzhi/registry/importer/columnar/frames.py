@@ -63,7 +63,16 @@ def _normalised(frame: pl.DataFrame, fields: list[str], unplain: set[str]) -> pl
         if rows.len():
             unplain.add(f)
             column = column.scatter(rows, column.gather(rows).str.normalize("NFKC"))
-        frame.replace_column(frame.get_column_index(f), column.str.strip_chars().replace("", None))
+            column = column.str.strip_chars()
+        else:
+            # Plain text has no whitespace but the space: only cells that begin or end with one change.
+            spaced = (column.str.starts_with(" ") | column.str.ends_with(" ")).arg_true()
+            if spaced.len():
+                column = column.scatter(spaced, column.gather(spaced).str.strip_chars())
+        empty = (column.str.len_bytes() == 0).arg_true()
+        if empty.len():
+            column = column.scatter(empty, None)
+        frame.replace_column(frame.get_column_index(f), column)
         del column
     return frame
 

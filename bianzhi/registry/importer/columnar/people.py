@@ -57,8 +57,9 @@ class Admission:
     unchanged: int = 0
 
 
-def _bad_rows(read: Frame, units: UnitIndex, today: dt.date) -> pl.Expr:
-    """True for a row that may break a rule (or be odd enough that only the row path should say)."""
+def _row_problems(read: Frame, today: dt.date) -> list[pl.Expr]:
+    """Each true for a row that may break a rule it can break on its own (or that is odd enough that
+    only the row path should say): everything but its unit references."""
     c = pl.col
     columns = read.columns
     present = {col.field for col in columns}
@@ -94,8 +95,21 @@ def _bad_rows(read: Frame, units: UnitIndex, today: dt.date) -> pl.Expr:
         .otherwise(pl.lit("女")),
         c("_birth_date") != id_birth,
     ]
+    if "original_age" in present:
+        problems.append(c("original_age").is_not_null() & ~c("original_age").is_in(["50", "55", "60"]))
+    leaving = c("status") != PersonStatus.ON_STAFF
+    if "left_date" in present and "entry_date" in present:
+        problems.append(leaving & (c("_left_date") < c("_entry_date")))
+    if "left_date" in present and "written_off_date" in present:
+        problems.append(leaving & (c("_written_off_date") < c("_left_date")))
+    return [p.fill_null(False) for p in problems]
 
-    problems.append(~c("unit").is_in(units.staffing_units()))
+
+def _unit_problems(read: Frame, units: UnitIndex) -> pl.Expr:
+    """True for a row whose unit or internal division may be wrong (the row path words why)."""
+    c = pl.col
+    present = {col.field for col in read.columns}
+    problems = [~c("unit").is_in(units.staffing_units())]
     if "internal_division" in present:
         parents = {
             code: owner
@@ -105,14 +119,23 @@ def _bad_rows(read: Frame, units: UnitIndex, today: dt.date) -> pl.Expr:
         division = c("internal_division")
         owner_of = division.replace_strict(list(parents), list(parents.values()), default=None, return_dtype=pl.String)
         problems.append(division.is_not_null() & (owner_of.is_null() | (owner_of != c("unit"))))
-    if "original_age" in present:
-        problems.append(c("original_age").is_not_null() & ~c("original_age").is_in(["50", "55", "60"]))
-    leaving = c("status") != PersonStatus.ON_STAFF
-    if "left_date" in present and "entry_date" in present:
-        problems.append(leaving & (c("_left_date") < c("_entry_date")))
-    if "left_date" in present and "written_off_date" in present:
-        problems.append(leaving & (c("_written_off_date") < c("_left_date")))
     return pl.any_horizontal(p.fill_null(False) for p in problems)
+
+
+def _row_checks(frame: pl.DataFrame, read: Frame) -> pl.DataFrame:
+    """The roster's checks that need no unit: its dates parsed (``_<field>``), its numbers
+    uppercased (``_number``) and ``_row_bad``."""
+    frame = frame.with_columns(
+        date_column(col.field).alias(f"_{col.field}") for col in read.columns if col.field in _DATE_FIELDS
+    )
+    # Each check a column of its own: polars computes those in parallel, one expression's parts not.
+    problems = [p.alias(f"_problem{i}") for i, p in enumerate(_row_problems(read, min(dt.date.today(), today())))]
+    checked = frame.select(problems)
+    return frame.with_columns(
+        # cells.id_number reads a trailing x as X; a valid number has no other letter.
+        _number=pl.col("id_number").str.to_uppercase(),
+        _row_bad=checked.select(pl.any_horizontal(pl.all())).to_series(),
+    )
 
 
 def admit(sheet: RawSheet, units: UnitIndex, ahead: Future[Frame | None] | None = None) -> Admission:
@@ -132,13 +155,8 @@ def admit(sheet: RawSheet, units: UnitIndex, ahead: Future[Frame | None] | None 
             fast=frame.clear(),
             slow=RawSheet(name=PEOPLE.name, headers=headers, rows=rows_of(frame, odd)),
         )
-    frame = frame.with_columns(
-        date_column(col.field).alias(f"_{col.field}") for col in columns if col.field in _DATE_FIELDS
-    )
-    frame = frame.with_columns(_bad=_bad_rows(read, units, min(dt.date.today(), today())))
-
-    # cells.id_number reads a trailing x as X; a valid number has no other letter.
-    frame = frame.with_columns(_number=pl.col("id_number").str.to_uppercase())
+    frame = _row_checks(frame, read)
+    frame = frame.with_columns(_bad=pl.col("_row_bad") | _unit_problems(read, units)).drop("_row_bad")
     unchanged = 0
     same_rows = frame.clear()
     position = [col.field for col in columns].index("id_number")
