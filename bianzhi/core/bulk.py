@@ -333,9 +333,15 @@ def bulk_load(incoming: Mapping[type[Model], int]) -> Iterator[None]:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
         for _, definition in indexes:
             cursor.execute(definition)
+        # Each foreign key is checked by an anti-join of the two tables: merged along the indexes
+        # just built rather than hashed (half the time at a million rows), and not compiled first.
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+        cursor.execute("SET LOCAL jit = off")
         for table, name, definition, kind in reversed(constraints):
             if kind == "f":
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        cursor.execute("RESET enable_hashjoin")
+        cursor.execute("RESET jit")
         # Statistics from a sample of 9,000 rows rather than 30,000 (a tenth of the time), enough for
         # the plans of the queries right after the load; autovacuum re-analyses the tables at the
         # default target once the load has committed.

@@ -64,6 +64,9 @@ def test_a_bulk_load_ends_with_statistics_from_a_smaller_sample(monkeypatch):
             assert cursor.fetchone() == (bulk.LOAD_STATISTICS_TARGET + 1,)
             cursor.execute("SHOW default_statistics_target")
             assert cursor.fetchone() == ("30",)  # SET LOCAL: the transaction's, then the server's again
+            # The foreign keys' checks ran with merge joins and no JIT; later statements plan as usual.
+            cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+            assert cursor.fetchone() == ("on", "on")
     with connection.cursor() as cursor:
         cursor.execute("SHOW default_statistics_target")
         assert cursor.fetchone() == ("100",)
