@@ -496,10 +496,20 @@ def test_unit_ids_by_list_or_by_scan_agree(monkeypatch, load, all_units_from):
 
 
 @pytest.mark.parametrize("compare_chunk", [2, 100_000])
-def test_stored_people_are_compared_a_slice_at_a_time(settings, monkeypatch, load, compare_chunk):
-    """Comparing the roster with the stored people a slice at a time (memory holds one slice of
-    stored values) comes to what comparing it all at once does."""
+def test_stored_people_are_compared_a_batch_at_a_time(settings, monkeypatch, load, compare_chunk):
+    """Comparing the roster with the stored people a batch of them at a time (memory holds one
+    batch of stored values, each matched with its rows by position) comes to what comparing them
+    all at once does."""
     monkeypatch.setattr(people_lane, "COMPARE_CHUNK", compare_chunk)
+    batches = []
+    stored_people = people_lane.stored_people
+
+    def counted(numbers):
+        for batch in stored_people(numbers):
+            batches.append(batch.height)
+            yield batch
+
+    monkeypatch.setattr(people_lane, "stored_people", counted)
     settings.IMPORT_COLUMNAR_MIN_ROWS = COLUMNAR
     book = _book()
     load(book)
@@ -518,6 +528,7 @@ def test_stored_people_are_compared_a_slice_at_a_time(settings, monkeypatch, loa
     assert (result.created["人员"], result.updated["人员"], result.unchanged["人员"]) == (1, 1, 4)
     assert admitted == [(4, [7])]  # the lane itself found the four unchanged (not the row path after it)
     assert PersonVersion.objects.filter(name="改了名", valid_to=dt.date(9999, 12, 31)).count() == 1
+    assert sum(batches) == 5 and (len(batches) > 1) == (compare_chunk == 2)  # the five stored people
 
 
 def test_id_numbers_compare_bytewise_on_postgresql():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,21 +170,19 @@ def admit(sheet: RawSheet, units: UnitIndex, ahead: Future[Frame | None] | None 
     else:
         slow_mask = frame.get_column("_bad")
         # A stored person whose values would not change is counted as unchanged here; one whose
-        # values would change goes down the row path, which plans and logs the update. Compared a
-        # slice at a time, so that the stored values in memory stay small.
-        stored_parts, same_parts = [], []
-        for start in range(0, frame.height, COMPARE_CHUNK):
-            part = frame.slice(start, COMPARE_CHUNK)
-            clean = ~part.get_column("_bad")
-            stored = stored_people(part.get_column("_number").filter(clean))
-            is_stored = part.get_column("_number").is_in(stored.get_column("id_number").implode())
-            same = _unchanged_rows(part.filter(clean & is_stored), stored)
-            stored_parts.append(is_stored)
-            same_parts.append(part.get_column("row").is_in(same.implode()))
-            del part, stored
-        none = pl.Series([], dtype=pl.Boolean)
-        is_stored = pl.concat(stored_parts) if stored_parts else none
-        is_same = pl.concat(same_parts) if same_parts else none
+        # values would change goes down the row path, which plans and logs the update. The stored
+        # values come a batch at a time, so that memory holds one batch of them.
+        is_stored = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+        same_rows_parts = []
+        numbers = frame.select(pl.when(~pl.col("_bad")).then(pl.col("_number"))).to_series()
+        for stored in stored_people(numbers):
+            positions = stored.get_column("position")
+            is_stored = is_stored.scatter(positions, True)
+            same_rows_parts.append(_unchanged_rows(frame[positions], stored))
+            del stored, positions
+        same = pl.concat(same_rows_parts) if same_rows_parts else pl.Series([], dtype=pl.Int64)
+        is_same = frame.get_column("row").is_in(same.implode())
+        del numbers, same
         unchanged = int(is_same.sum())
         if unchanged:
             same_rows = frame.filter(is_same)
@@ -209,7 +207,7 @@ def admit(sheet: RawSheet, units: UnitIndex, ahead: Future[Frame | None] | None 
 
 _STORED_COLUMNS = {"unit": "u.code", "internal_division": "d.code"} | {f: f"p.{f}" for f in PERSON_IDENTITY}
 _STORED_SQL = f"""
-SELECT p.id_number, {", ".join(_STORED_COLUMNS.get(f, f"v.{f}") for f in _COMPARED)}
+SELECT i.position, p.id_number, {", ".join(_STORED_COLUMNS.get(f, f"v.{f}") for f in _COMPARED)}
 FROM {{ids}} i
 JOIN registry_person p ON p.id_number = i.id_number
 JOIN registry_personversion v ON v.person_id = p.id AND v.valid_to = {{end}}
@@ -217,48 +215,65 @@ JOIN registry_unit u ON u.id = v.unit_id
 LEFT JOIN registry_unit d ON d.id = v.internal_division_id
 """
 _STORED_SCHEMA = {
+    "position": pl.Int64,
     "id_number": pl.String,
     **{f: _DTYPES.get(f, pl.String) for f in _COMPARED},
 }
 
 
-def stored_people(numbers: pl.Series) -> pl.DataFrame:
-    """The current stored values of the people among ``numbers`` (as plan.load_people has them),
-    one row each: the numbers go to a temporary table, the values come back in one COPY (PostgreSQL)
-    or one query (SQLite)."""
-    empty = pl.DataFrame(schema=_STORED_SCHEMA)
-    if numbers.len() == 0 or not Person.objects.exists():
-        return empty
+def _stored_frame(csv: bytes) -> pl.DataFrame:
+    """Rows of ``_STORED_SQL`` as PostgreSQL's COPY writes them (CSV, ``\\N`` for null)."""
+    return (
+        pl.read_csv(
+            csv,
+            has_header=False,
+            new_columns=list(_STORED_SCHEMA),
+            schema_overrides={name: pl.String for name in _STORED_SCHEMA},
+            null_values="\\N",
+        )
+        .with_columns(pl.col(f).str.to_date("%Y-%m-%d") for f, t in _STORED_SCHEMA.items() if t == pl.Date)
+        .with_columns(pl.col("position").cast(pl.Int64), pl.col("original_age").cast(pl.Int16))
+    )
+
+
+def stored_people(numbers: pl.Series) -> Iterator[pl.DataFrame]:
+    """The current stored values of the people among ``numbers`` (nulls skipped), as plan.load_people
+    has them, one row each with the ``position`` of its number in ``numbers``, about
+    ``COMPARE_CHUNK`` rows at a time, so that memory holds one batch of them. The numbers go to a
+    temporary table and the values come back from one query, streamed (COPY on PostgreSQL): one
+    pass over the stored people however long the roster."""
+    if numbers.null_count() == numbers.len() or not Person.objects.exists():
+        return
+    sent = pl.DataFrame({"position": pl.int_range(0, numbers.len(), eager=True), "id_number": numbers}).drop_nulls()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS import_numbers")
-        cursor.execute("CREATE TEMPORARY TABLE import_numbers (id_number varchar(18) PRIMARY KEY)")
+        cursor.execute("CREATE TEMPORARY TABLE import_numbers (position integer, id_number varchar(18))")
         try:
             if connection.vendor == "postgresql":
                 raw = cursor.cursor
                 with raw.copy("COPY import_numbers FROM STDIN") as copy:
-                    copy.write("\n".join(numbers.to_list()) + "\n")
+                    copy.write(sent.write_csv(separator="\t", include_header=False))
+                cursor.execute("ANALYZE import_numbers")  # a few numbers: looked up; many: one scan
+                cursor.execute("SET LOCAL work_mem = '256MB'")  # the joins in memory
                 sql = _STORED_SQL.format(ids="import_numbers", end=f"DATE '{END.isoformat()}'")
-                buffer = io.BytesIO()
+                batch_bytes = COMPARE_CHUNK * 128  # a stored person is about 100 bytes of CSV
+                pending = bytearray()
                 with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, NULL '\\N', FORCE_QUOTE *)") as copy:
                     for block in copy:
-                        buffer.write(block)
-                if buffer.tell() == 0:
-                    return empty
-                return (
-                    pl.read_csv(
-                        buffer.getvalue(),
-                        has_header=False,
-                        new_columns=list(_STORED_SCHEMA),
-                        schema_overrides={name: pl.String for name in _STORED_SCHEMA},
-                        null_values="\\N",
-                    )
-                    .with_columns(pl.col(f).str.to_date("%Y-%m-%d") for f, t in _STORED_SCHEMA.items() if t == pl.Date)
-                    .with_columns(pl.col("original_age").cast(pl.Int16))
-                )
-            cursor.executemany("INSERT INTO import_numbers VALUES (%s)", [(n,) for n in numbers.to_list()])
+                        pending += block
+                        if len(pending) >= batch_bytes:
+                            cut = pending.rindex(b"\n") + 1
+                            yield _stored_frame(bytes(pending[:cut]))
+                            del pending[:cut]
+                cursor.execute("RESET work_mem")
+                if pending:
+                    yield _stored_frame(bytes(pending))
+                return
+            cursor.executemany("INSERT INTO import_numbers VALUES (%s, %s)", sent.rows())
             cursor.execute(_STORED_SQL.format(ids="import_numbers", end="%s"), [END.isoformat()])
             # Django's SQLite connection already gives dates as dates.
-            return pl.DataFrame(cursor.fetchall(), schema=_STORED_SCHEMA, orient="row")
+            while rows := cursor.fetchmany(COMPARE_CHUNK):
+                yield pl.DataFrame(rows, schema=_STORED_SCHEMA, orient="row")
         finally:
             cursor.execute("DROP TABLE IF EXISTS import_numbers")
 
