@@ -448,7 +448,15 @@ def _admit_quotas(workbook, rows: list[dict]) -> columnar.TableAdmission:
 
 
 def test_quota_rows_are_admitted_only_when_clean_and_new(workbook, load):
-    load({"机构": [unit_row("B")], "编制": [{"机构代码": "B", "编制类型": "行政编制", "核定数": 2}]})
+    load(
+        {
+            "机构": [unit_row("B")],
+            "编制": [
+                {"机构代码": "B", "编制类型": "行政编制", "核定数": 2},
+                {"机构代码": "B", "编制类型": "事业编制", "核定数": 5},
+            ],
+        }
+    )
     rows = [
         {"机构代码": "A", "编制类型": "行政编制", "核定数": "１０"},  # 2: full-width digits read as 10
         {"机构代码": "A", "编制类型": "事业编制", "核定数": "-1"},  # 3: not an integer
@@ -457,10 +465,12 @@ def test_quota_rows_are_admitted_only_when_clean_and_new(workbook, load):
         {"机构代码": "B", "编制类型": "行政编制", "核定数": 3},  # 6: stored: an update for the row path
         {"机构代码": "A", "编制类型": "工勤编制", "核定数": "1234567890"},  # 7: beyond the lane's nine digits
         {"机构代码": "X", "编制类型": "工勤编制", "核定数": 1},  # 8: a unit of unknown kind
+        {"机构代码": "B", "编制类型": "事业编制", "核定数": "５"},  # 9: stored, the same: unchanged
     ]
     admission = _admit_quotas(workbook, rows)
     assert admission.fast.rows() == [(2, "A", "行政编制", 10)]
     assert _slow_rows(admission) == [3, 4, 5, 6, 7, 8]
+    assert admission.unchanged == 1
 
 
 def test_a_repeated_quota_pair_sends_the_sheet_down_the_row_path(workbook):

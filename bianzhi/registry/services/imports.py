@@ -294,6 +294,7 @@ def _import(
     if not issues.errors:
         for name, lane in lanes.items():
             result.created[name] += lane.fast.height
+            result.unchanged[name] += lane.unchanged
 
     writing = not dry_run and not issues.errors
     change_set: ChangeSet | None = None

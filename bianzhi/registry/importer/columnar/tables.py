@@ -21,6 +21,8 @@ class TableAdmission:
     #: admitted rows: ``row``, the key fields and the typed values
     fast: pl.DataFrame
     slow: RawSheet
+    #: stored rows whose values the sheet repeats (counted, not written)
+    unchanged: int = 0
 
 
 def _integer(name: str) -> pl.Expr:
@@ -30,7 +32,9 @@ def _integer(name: str) -> pl.Expr:
 
 
 def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: UnitIndex) -> TableAdmission:
-    """Admit the rows of a unit-keyed sheet that break no rule and add a key not yet stored."""
+    """Admit the rows of a unit-keyed sheet that break no rule and add a key not yet stored; count
+    those that break no rule and repeat a stored row's values as unchanged; leave the rest (errors,
+    changes of stored rows) to the row path."""
     read = read_frame(sheet, spec)
     columns, frame, odd = read.columns, read.frame, read.odd
     present = {col.field for col in columns}
@@ -52,20 +56,34 @@ def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: Uni
             problems.append(_integer(col.field).is_null())
     frame = frame.with_columns(_bad=pl.any_horizontal(p.fill_null(True) for p in problems))
     keys = list(table.key_fields)
+    nothing = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    same = nothing  # clean rows that repeat a stored row's values
     if frame.select(pl.struct(keys).is_duplicated().any()).item():
-        slow_mask = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)  # the row path names each
+        slow_mask = ~nothing  # the row path names each repetition
     else:
         slow_mask = frame.get_column("_bad")
-        stored = list(table.load())
+        stored = table.load()
         if stored:
-            known = pl.DataFrame(stored, schema=keys, orient="row").with_columns(_stored=pl.lit(True))
-            flags = frame.select(keys).join(known, on=keys, how="left", maintain_order="left")
-            slow_mask = slow_mask | flags.get_column("_stored").fill_null(False)
+            values = [f for f in table.values if f in present]  # an absent column keeps the stored value
+            known = pl.DataFrame(
+                [(*key, *(record[f] for f in values)) for key, record in stored.items()],
+                schema={**dict.fromkeys(keys, pl.String), **{f"_stored_{f}": pl.Int64 for f in values}},
+                orient="row",
+            ).with_columns(_stored=pl.lit(True))
+            flags = frame.select(*keys, *[_integer(f) for f in values]).join(
+                known, on=keys, how="left", maintain_order="left"
+            )
+            is_stored = flags.get_column("_stored").fill_null(False)
+            equal = [pl.col(f).eq_missing(pl.col(f"_stored_{f}")) for f in values] or [pl.lit(True)]
+            same = is_stored & flags.select(pl.all_horizontal(equal)).to_series() & ~slow_mask
+            slow_mask = slow_mask | (is_stored & ~same)
     slow = frame.filter(slow_mask).select("row", *fields)
-    fast = frame.filter(~slow_mask).select(
+    fast = frame.filter(~slow_mask & ~same).select(
         "row", *[_integer(f).alias(f) if f in table.values else pl.col(f) for f in fields]
     )
-    return TableAdmission(fast=fast, slow=RawSheet(name=spec.name, headers=headers, rows=rows_of(slow)))
+    return TableAdmission(
+        fast=fast, slow=RawSheet(name=spec.name, headers=headers, rows=rows_of(slow)), unchanged=int(same.sum())
+    )
 
 
 def write_new_rows(table: SimpleTable, admission: TableAdmission, unit_ids: dict[str, int], change_set_id: int) -> None:
