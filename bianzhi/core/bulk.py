@@ -266,6 +266,32 @@ def _sqlite_page_cache(kib: int) -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+@contextmanager
+def _sqlite_indexes_off(tables: list[str], stripped: set[str]) -> Iterator[None]:
+    """SQLite: the tables' secondary indexes dropped for the block and created again after it (a
+    unique constraint declared with its table stays: SQLite cannot drop it)."""
+    if not tables:
+        yield
+        return
+    with connection.cursor() as cursor:
+        marks = ", ".join("%s" for _ in tables)
+        cursor.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
+            tables,
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    _stripped.tables = stripped | set(tables)
+    try:
+        yield
+    finally:
+        _stripped.tables = stripped
+    with connection.cursor() as cursor:
+        for _, sql in indexes:
+            cursor.execute(sql)
+
+
 def _held(cursor: Any, table: str, cap: int) -> int:
     """Rows the table holds, counted up to ``cap``."""
     cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT %s) t", [cap])
@@ -279,9 +305,9 @@ def bulk_load(incoming: Mapping[type[Model], int]) -> Iterator[None]:
     once at the end — what pg_restore does. An empty table also loses its primary key unless a
     table outside the load refers to it (maintaining it row by row costs three times its rebuild).
 
-    Only for a large load, and on PostgreSQL; SQLite only gets a larger page cache for it (taking
-    its indexes off and rebuilding them measured no gain). A table is stripped only when the load
-    at least doubles it (a province's first load), so a monthly synchronisation keeps every index. Blocks
+    Only for a large load. On SQLite, which cannot drop a constraint, the tables lose only their
+    secondary indexes, and the connection gets a larger page cache. A table is stripped only when
+    the load at least doubles it (a province's first load), so a monthly synchronisation keeps every index. Blocks
     nest: an inner one leaves the tables an outer one has stripped to it. Everything happens
     inside the caller's transaction: the rebuild re-checks every constraint over the whole table,
     and an error anywhere rolls the drops back with the rows. Meanwhile the stripped tables are
@@ -291,20 +317,21 @@ def bulk_load(incoming: Mapping[type[Model], int]) -> Iterator[None]:
     if sum(incoming.values()) < BULK_LOAD_MIN_ROWS:
         yield
         return
-    if connection.vendor == "sqlite":
-        with _sqlite_page_cache(SQLITE_LOAD_CACHE_KIB):
-            yield
-        return
-    if connection.vendor != "postgresql":
+    if connection.vendor not in ("sqlite", "postgresql"):
         yield
         return
     wanted = {_table(model): rows for model, rows in incoming.items() if rows > 0 and _table(model) not in stripped}
     with connection.cursor() as cursor:
         held = {table: _held(cursor, table, rows) for table, rows in wanted.items()}
-        tables = [table for table, rows in held.items() if rows < wanted[table]]
-        if not tables:
+    tables = [table for table, rows in held.items() if rows < wanted[table]]
+    if connection.vendor == "sqlite":
+        with _sqlite_page_cache(SQLITE_LOAD_CACHE_KIB), _sqlite_indexes_off(tables, stripped):
             yield
-            return
+        return
+    if not tables:
+        yield
+        return
+    with connection.cursor() as cursor:
         empty = [table for table in tables if held[table] == 0]
         cursor.execute(_CONSTRAINTS_SQL, {"tables": tables, "empty": empty})
         constraints = cursor.fetchall()  # foreign keys first, then unique constraints, then primary keys

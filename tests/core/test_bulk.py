@@ -70,3 +70,31 @@ def test_a_bulk_load_ends_with_statistics_from_a_smaller_sample(monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SHOW default_statistics_target")
         assert cursor.fetchone() == ("100",)
+
+
+def test_a_large_load_on_sqlite_drops_the_secondary_indexes_of_the_tables_it_doubles(monkeypatch):
+    from django.db import connection
+
+    from bianzhi.registry.models import Person, PersonVersion
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL strips keys and foreign keys too (tests/registry/test_columnar.py)")
+
+    def indexes(table: str) -> list[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [table])
+            return sorted(cursor.fetchall())
+
+    Person.objects.create(id_number="11010519491231002X", status="在编")
+    before = {t: indexes(t) for t in ("registry_person", "registry_personversion")}
+    assert any(sql is None for _, sql in before["registry_person"])  # the unique constraint's own index
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 1)
+    with transaction.atomic():
+        with bulk.bulk_load({Person: 1, PersonVersion: 5}):  # holds one: not doubled; empty: doubled
+            during = {t: indexes(t) for t in before}
+            with bulk.bulk_load({PersonVersion: 5}):  # nested: already stripped
+                assert indexes("registry_personversion") == during["registry_personversion"]
+    assert during["registry_person"] == before["registry_person"]
+    assert during["registry_personversion"] == [i for i in before["registry_personversion"] if i[1] is None]
+    assert len(before["registry_personversion"]) > len(during["registry_personversion"])
+    assert {t: indexes(t) for t in before} == before
