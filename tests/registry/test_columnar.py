@@ -570,3 +570,34 @@ def test_a_large_csv_roster_is_read_once_in_a_thread_of_its_own(settings, monkey
     assert result.created["人员"] == 2
     # polars read the roster once, in the thread begun before the 机构 sheet was checked
     assert len(readers) == 1 and readers[0].startswith("read-ahead")
+
+
+def test_stored_people_are_looked_up_not_scanned_for_each_number(load):
+    """The comparison query reaches each stored person through an index, whatever the engine's
+    plan: no full scan of the people for every number sent (which at a million is hours)."""
+    from django.db import connection
+
+    import polars as pl
+
+    load({"机构": [unit_row("A")], "人员": [person_row("A"), person_row("A")]})
+    numbers = list(PersonVersion.objects.values_list("person__id_number", flat=True))
+    statements: list[str] = []
+    plans: list[str] = []
+
+    def spy(execute, sql, params, many, context):
+        statements.append(sql)
+        if sql.lstrip().startswith("SELECT i.position"):
+            with connection.cursor() as cursor:
+                explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+                cursor.execute(explain + sql, params)
+                plans.extend(" ".join(str(c) for c in row) for row in cursor.fetchall())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        batches = list(people_lane.stored_people(pl.Series([numbers[0], None, numbers[1]])))
+    assert sorted(p for b in batches for p in b.get_column("position").to_list()) == [0, 2]
+    if connection.vendor == "sqlite":
+        # The numbers sent are the outer loop; every stored table is searched by a key or an index
+        # on what the loop brings, never by the valid_to of every current version.
+        assert plans and all(p.endswith("SCAN i") or " SEARCH " in f" {p}" for p in plans), plans
+        assert not any("valid_to" in p for p in plans), plans

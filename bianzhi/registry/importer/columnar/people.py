@@ -32,7 +32,7 @@ from bianzhi.registry.models import Person, PersonVersion
 from bianzhi.registry.retirement import retirement_month
 
 #: rows compared with the stored people at a time
-COMPARE_CHUNK = 100_000
+COMPARE_CHUNK = 50_000
 _ID = r"^[0-9]{17}[0-9Xx]$"
 _CODE_TABLE_FIELDS = ("ethnicity", "political_status", "education", "degree")
 _DATE_FIELDS = ("birth_date", "entry_date", "left_date", "written_off_date")
@@ -209,9 +209,9 @@ _STORED_COLUMNS = {"unit": "u.code", "internal_division": "d.code"} | {f: f"p.{f
 _STORED_SQL = f"""
 SELECT i.position, p.id_number, {", ".join(_STORED_COLUMNS.get(f, f"v.{f}") for f in _COMPARED)}
 FROM {{ids}} i
-JOIN registry_person p ON p.id_number = i.id_number
-JOIN registry_personversion v ON v.person_id = p.id AND v.valid_to = {{end}}
-JOIN registry_unit u ON u.id = v.unit_id
+{{join}} registry_person p ON p.id_number = i.id_number
+{{join}} registry_personversion v ON v.person_id = p.id AND {{valid_to}} = {{end}}
+{{join}} registry_unit u ON u.id = v.unit_id
 LEFT JOIN registry_unit d ON d.id = v.internal_division_id
 """
 _STORED_SCHEMA = {
@@ -240,13 +240,14 @@ def stored_people(numbers: pl.Series) -> Iterator[pl.DataFrame]:
     """The current stored values of the people among ``numbers`` (nulls skipped), as plan.load_people
     has them, one row each with the ``position`` of its number in ``numbers``, about
     ``COMPARE_CHUNK`` rows at a time, so that memory holds one batch of them. The numbers go to a
-    temporary table and the values come back from one query, streamed (COPY on PostgreSQL): one
-    pass over the stored people however long the roster."""
+    temporary table; on PostgreSQL the values come back from one query, streamed by COPY (one pass
+    over the stored people however long the roster), on SQLite from one query a slice of numbers."""
     if numbers.null_count() == numbers.len() or not Person.objects.exists():
         return
     sent = pl.DataFrame({"position": pl.int_range(0, numbers.len(), eager=True), "id_number": numbers}).drop_nulls()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS import_numbers")
+        # No key: the numbers are hashed (PostgreSQL) or walked in order (SQLite), never looked up.
         cursor.execute("CREATE TEMPORARY TABLE import_numbers (position integer, id_number varchar(18))")
         try:
             if connection.vendor == "postgresql":
@@ -255,7 +256,9 @@ def stored_people(numbers: pl.Series) -> Iterator[pl.DataFrame]:
                     copy.write(sent.write_csv(separator="\t", include_header=False))
                 cursor.execute("ANALYZE import_numbers")  # a few numbers: looked up; many: one scan
                 cursor.execute("SET LOCAL work_mem = '256MB'")  # the joins in memory
-                sql = _STORED_SQL.format(ids="import_numbers", end=f"DATE '{END.isoformat()}'")
+                sql = _STORED_SQL.format(
+                    ids="import_numbers", join="JOIN", valid_to="v.valid_to", end=f"DATE '{END.isoformat()}'"
+                )
                 batch_bytes = COMPARE_CHUNK * 128  # a stored person is about 100 bytes of CSV
                 pending = bytearray()
                 with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, NULL '\\N', FORCE_QUOTE *)") as copy:
@@ -269,11 +272,20 @@ def stored_people(numbers: pl.Series) -> Iterator[pl.DataFrame]:
                 if pending:
                     yield _stored_frame(bytes(pending))
                 return
-            cursor.executemany("INSERT INTO import_numbers VALUES (%s, %s)", sent.rows())
-            cursor.execute(_STORED_SQL.format(ids="import_numbers", end="%s"), [END.isoformat()])
-            # Django's SQLite connection already gives dates as dates.
-            while rows := cursor.fetchmany(COMPARE_CHUNK):
-                yield pl.DataFrame(rows, schema=_STORED_SCHEMA, orient="row")
+            # SQLite looks each number up, a slice of numbers at a time. Without statistics its
+            # planner would rather walk every current version by the valid_to index, for each slice:
+            # CROSS JOIN keeps the join order as written, and the unary + keeps valid_to from
+            # choosing the version's index (the person's, personversion_unique_start, finds it).
+            sql = _STORED_SQL.format(ids="import_numbers", join="CROSS JOIN", valid_to="+v.valid_to", end="%s")
+            for start in range(0, sent.height, COMPARE_CHUNK):
+                cursor.execute("DELETE FROM import_numbers")
+                cursor.executemany(
+                    "INSERT INTO import_numbers VALUES (%s, %s)", sent.slice(start, COMPARE_CHUNK).rows()
+                )
+                cursor.execute(sql, [END.isoformat()])
+                # Django's SQLite connection already gives dates as dates.
+                if rows := cursor.fetchall():
+                    yield pl.DataFrame(rows, schema=_STORED_SCHEMA, orient="row")
         finally:
             cursor.execute("DROP TABLE IF EXISTS import_numbers")
 
