@@ -575,9 +575,8 @@ def test_a_large_csv_roster_is_read_once_in_a_thread_of_its_own(settings, monkey
 def test_stored_people_are_looked_up_not_scanned_for_each_number(load):
     """The comparison query reaches each stored person through an index, whatever the engine's
     plan: no full scan of the people for every number sent (which at a million is hours)."""
-    from django.db import connection
-
     import polars as pl
+    from django.db import connection
 
     load({"机构": [unit_row("A")], "人员": [person_row("A"), person_row("A")]})
     numbers = list(PersonVersion.objects.values_list("person__id_number", flat=True))
