@@ -267,6 +267,16 @@ def _sqlite_page_cache(kib: int) -> Iterator[None]:
 
 
 @contextmanager
+def _stripping(stripped: set[str], tables: list[str]) -> Iterator[None]:
+    """Mark the tables stripped for the block, so that a bulk load nested in it leaves them alone."""
+    _stripped.tables = stripped | set(tables)
+    try:
+        yield
+    finally:
+        _stripped.tables = stripped
+
+
+@contextmanager
 def _sqlite_indexes_off(tables: list[str], stripped: set[str]) -> Iterator[None]:
     """SQLite: the tables' secondary indexes dropped for the block and created again after it (a
     unique constraint declared with its table stays: SQLite cannot drop it)."""
@@ -282,11 +292,8 @@ def _sqlite_indexes_off(tables: list[str], stripped: set[str]) -> Iterator[None]
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    _stripped.tables = stripped | set(tables)
-    try:
+    with _stripping(stripped, tables):
         yield
-    finally:
-        _stripped.tables = stripped
     with connection.cursor() as cursor:
         for _, sql in indexes:
             cursor.execute(sql)
@@ -344,15 +351,12 @@ def bulk_load(incoming: Mapping[type[Model], int]) -> Iterator[None]:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    _stripped.tables = stripped | set(tables)
-    try:
+    with _stripping(stripped, tables):
         yield
-    finally:
-        _stripped.tables = stripped
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        # Sorts for the index builds and hash joins for the key checks in memory (until the commit).
+        # The index builds' sorts in memory (until the commit).
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         keys = [c for c in reversed(constraints) if c[3] != "f"]  # primary keys, then unique constraints
