@@ -7,6 +7,7 @@ import csv
 import sqlite3
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -136,3 +137,136 @@ def monitor_floor_sql(day: str, month_start: str, window_start: str, *, postgres
         LEFT JOIN used u ON u.unit_id = a.unit_id AND u.staffing_type = a.staffing_type
         WHERE a.n > 0 AND u.unit_id IS NULL AND (a.n - COALESCE(t.n, 0)) * 5 >= a.n""",
     }
+
+
+#: The register's tables an import fills, each after the tables it refers to.
+REGISTER_TABLES = (
+    "registry_division",
+    "registry_unit",
+    "registry_unitversion",
+    "registry_staffingquota",
+    "registry_positionquota",
+    "registry_turnoverloan",
+    "registry_institutionlimit",
+    "registry_person",
+    "registry_personversion",
+)
+
+
+@dataclass
+class RegisterFloor:
+    """What the register floor built, and how long it took."""
+
+    seconds: float
+    rows: int
+    indexes: int
+    keys: int
+
+
+def _renamed(sql: str, quote: str = "") -> str:
+    """A definition of the register's tables made one of their floor copies'."""
+    for table in sorted(REGISTER_TABLES, key=len, reverse=True):
+        for before, after in ((f" {quote}{table}{quote}(", "("), (f" public.{table} ", " "), (f' "{table}" ', " ")):
+            sql = sql.replace(before, f" {quote}floor_{table}{quote}{after}")
+    return sql
+
+
+def floor_register_postgres(url: str, *, keep: bool = False) -> RegisterFloor:
+    """The server's least work for the register's own shape: the rows an import stored, rendered
+    beforehand (binary COPY), copied into bare copies of the register's tables (the same columns,
+    types and CHECKs), then every index, unique key and foreign key of those tables built and
+    checked, in one transaction, with the settings of a bulk load. All the client does (reading,
+    checking, planning) is left out; nothing the server must do for rows of this shape is.
+    ``keep`` leaves the floor's tables (``floor_<table>``) in place, for a test to compare."""
+    import psycopg
+
+    tables = list(REGISTER_TABLES)
+    with psycopg.connect(url) as conn:
+        data = {}
+        for table in tables:
+            with conn.cursor().copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+                data[table] = b"".join(bytes(block) for block in copy)
+        rows = sum(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables)
+        indexes = [
+            definition
+            for (definition,) in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+        ]
+        keys = conn.execute(
+            "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            [tables],
+        ).fetchall()
+        conn.commit()
+        start = time.perf_counter()
+        with conn.cursor() as cursor:
+            for setting in (
+                "maintenance_work_mem = '256MB'",
+                "work_mem = '256MB'",
+                "enable_hashjoin = off",
+                "jit = off",
+            ):
+                cursor.execute(f"SET LOCAL {setting}")
+            for table in tables:
+                cursor.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+                with cursor.copy(f"COPY floor_{table} FROM STDIN (FORMAT binary)") as copy:
+                    copy.write(data[table])
+            for number, definition in enumerate(indexes):
+                name = definition.split(" ON ", 1)[0].rsplit(" ", 1)[1]
+                cursor.execute(_renamed(definition.replace(f" {name} ON ", f" floor_index_{number} ON ", 1)))
+            for number, (table, definition) in enumerate(keys):
+                cursor.execute(f"ALTER TABLE floor_{table} ADD CONSTRAINT floor_key_{number} {_renamed(definition)}")
+        conn.commit()
+        elapsed = time.perf_counter() - start
+        if not keep:
+            for table in reversed(tables):
+                conn.execute(f"DROP TABLE floor_{table}")
+            conn.commit()
+    return RegisterFloor(seconds=elapsed, rows=rows, indexes=len(indexes), keys=len(keys))
+
+
+def floor_register_sqlite(path: Path, *, keep: bool = False) -> RegisterFloor:
+    """SQLite's least work for the register's own shape: the stored rows, read beforehand,
+    executemany'd into copies of the register's tables (their own CREATE TABLE, so every CHECK,
+    inline unique key and deferred foreign key, with foreign keys on as Django has them), then
+    their indexes created, in one transaction."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        among = f"IN ({', '.join('?' for _ in REGISTER_TABLES)})"
+        schema = dict(
+            conn.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name {among}",
+                REGISTER_TABLES,
+            ).fetchall()
+        )
+        indexes = [
+            sql
+            for (sql,) in conn.execute(
+                f"SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name {among}",
+                REGISTER_TABLES,
+            )
+        ]
+        keys = sum(
+            len({row[0] for row in conn.execute(f"PRAGMA foreign_key_list({table})")}) for table in REGISTER_TABLES
+        )
+        data = {table: conn.execute(f'SELECT * FROM "{table}"').fetchall() for table in REGISTER_TABLES}
+        start = time.perf_counter()
+        conn.execute("BEGIN")
+        for table in REGISTER_TABLES:
+            conn.execute(_renamed(schema[table], quote='"'))
+            if data[table]:
+                marks = ", ".join("?" for _ in data[table][0])
+                conn.executemany(f'INSERT INTO "floor_{table}" VALUES ({marks})', data[table])
+        for number, sql in enumerate(indexes):
+            name = sql.split(" ON ", 1)[0].rsplit(" ", 1)[1]
+            conn.execute(_renamed(sql.replace(f" {name} ON ", f' "floor_index_{number}" ON ', 1), quote='"'))
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        if not keep:
+            for table in reversed(REGISTER_TABLES):
+                conn.execute(f'DROP TABLE "floor_{table}"')
+        return RegisterFloor(
+            seconds=elapsed, rows=sum(len(rows) for rows in data.values()), indexes=len(indexes), keys=keys
+        )
+    finally:
+        conn.close()

@@ -37,3 +37,99 @@ def test_small_benchmark_agrees_with_its_floor(tmp_path, monkeypatch):
     assert result["quota_change_alerts"] >= 1  # the unit is over-staffed after its quota cut
     assert result["alert_counts"] == result["floor_counts"]
     assert set(result["alert_counts"]) >= {"over_staffing", "mixed_staffing", "late_write_off"}
+
+
+def _register_shape(engine: str, where, prefix: str) -> dict[str, object]:
+    """Rows, index definitions, CHECKs and foreign keys of the register's tables (``prefix`` +
+    name), with the names of indexes, constraints and the tables themselves taken out."""
+    import re
+
+    from floors import REGISTER_TABLES
+
+    def plain(sql: str) -> str:
+        return re.sub(r"\bfloor_", "", sql)
+
+    shape: dict[str, object] = {}
+    if engine == "postgresql":
+        import psycopg
+
+        with psycopg.connect(where) as conn:
+            for table in REGISTER_TABLES:
+                name = prefix + table
+                shape[table] = {
+                    "rows": conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0],
+                    "indexes": sorted(
+                        plain(d.split(" ON ", 1)[1])
+                        for (d,) in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [name])
+                    ),
+                    "constraints": sorted(
+                        plain(d)
+                        for (d,) in conn.execute(
+                            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                            " WHERE conrelid = %s::regclass AND contype IN ('c', 'f')",
+                            [name],
+                        )
+                    ),
+                }
+        return shape
+    import sqlite3
+
+    conn = sqlite3.connect(where)
+    try:
+        for table in REGISTER_TABLES:
+            name = prefix + table
+            (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [name]).fetchone()
+            shape[table] = {
+                "rows": conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0],
+                "table": plain(sql),
+                "indexes": sorted(
+                    plain(sql.split(" ON ", 1)[1])
+                    for (sql,) in conn.execute(
+                        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = ?",
+                        [name],
+                    )
+                ),
+            }
+    finally:
+        conn.close()
+    return shape
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_register_floor_builds_the_registers_own_tables(tmp_path, monkeypatch):
+    """The register floor copies every row the import stored into tables of the register's own
+    shape — the same indexes, CHECKs and foreign keys — so that it is the least work the server
+    must do for them, no less."""
+    import floors
+
+    folder = tmp_path / "province"
+    generate(folder, people=2000, seed=5)
+    engine = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    if engine == "postgresql":
+        monkeypatch.setenv("BENCH_DATABASE_URL", os.environ["DATABASE_URL"])
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    monkeypatch.setenv("BIANZHI_COLUMNAR_MIN_ROWS", "1")
+    (tmp_path / "bench" / "out").mkdir(parents=True)
+    seen = {}
+
+    def kept(real):
+        def floor(where, **options):
+            built = real(where, keep=True)
+            seen["register"] = _register_shape(engine, where, "")
+            seen["floor"] = _register_shape(engine, where, "floor_")
+            seen["built"] = built
+            return built
+
+        return floor
+
+    monkeypatch.setattr(run, "floor_register_postgres", kept(floors.floor_register_postgres))
+    monkeypatch.setattr(run, "floor_register_sqlite", kept(floors.floor_register_sqlite))
+    result = run.bench_engine(engine, folder, run.total_rows(folder))
+    register, floor, built = seen["register"], seen["floor"], seen["built"]
+    assert floor == register
+    assert register["registry_person"]["rows"] == 2000 and register["registry_unit"]["rows"] > 100
+    assert built.rows == sum(table["rows"] for table in register.values())
+    assert built.indexes == sum(len(table["indexes"]) for table in register.values()) > 9
+    assert built.keys >= 10  # the versions' and quotas' units, people, parents, change sets …
+    assert result["floor_register_s"] == built.seconds > 0
+    assert result["register_ratio"] == result["import_s"] / built.seconds
