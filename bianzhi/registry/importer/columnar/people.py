@@ -291,20 +291,24 @@ def stored_people(numbers: pl.Series) -> Iterator[pl.DataFrame]:
 
 
 def _unchanged_rows(candidates: pl.DataFrame, stored: pl.DataFrame) -> pl.Series:
-    """Row numbers of the candidates whose person is stored and would not change."""
-    pairs = candidates.join(stored, left_on="_number", right_on="id_number", how="inner", suffix="_stored")
-    if pairs.height == 0:
+    """Row numbers of the candidates whose person is stored and would not change. Row i of
+    ``candidates`` is the roster's row for row i of ``stored`` (gathered by its ``position``), so
+    the two are compared side by side, without a join."""
+    if stored.height == 0:
         return pl.Series("row", [], dtype=pl.Int64)
-    before = pairs.select(pl.col(f"{f}_stored" if f in candidates.columns else f).alias(f) for f in _COMPARED)
-    file_side = pairs.select(
+    before = stored.select(_COMPARED)
+    file_side = candidates.select(
         "row",
         pl.col("_number").alias("id_number"),
         *[c for c in candidates.columns if c.startswith("_") and c[1:] in _DATE_FIELDS],
         *[c for c in candidates.columns if c in _COMPARED],
     )
     after = _derived(file_side, base=before)
-    same = pl.all_horizontal(after.get_column(f).eq_missing(before.get_column(f)) for f in before.columns)
-    return pairs.get_column("row").filter(after.select(same).to_series())
+    same = pl.all_horizontal(
+        file_side.get_column("id_number") == stored.get_column("id_number"),  # side by side indeed
+        *(after.get_column(f).eq_missing(before.get_column(f)) for f in before.columns),
+    )
+    return file_side.get_column("row").filter(pl.select(same).to_series())
 
 
 def _warnings(frame: pl.DataFrame, columns: list[Column]) -> list[dict[str, Any]]:
