@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
+from xml.etree import ElementTree
 
 SHEET_NAMES = ("机构", "编制", "职数", "周转编制", "限额", "人员")
 
@@ -107,27 +109,119 @@ def _looks_like_xlsx(path: Path) -> bool:
 
 
 def _read_xlsx(path: Path) -> dict[str, RawSheet]:
-    from python_calamine import CalamineWorkbook
-
+    """The workbook's standard sheets: each header read now, each sheet's rows streamed from the
+    file as they are iterated (a million-row sheet never sits in memory whole)."""
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several types for a non-workbook
+        book = _XlsxBook(path)
+        heights = _xlsx_heights(path)
+    except Exception as exc:  # calamine and zipfile raise several types for a non-workbook
         raise UnreadableFile("无法读取文件：不是有效的 Excel 工作簿（.xlsx）、CSV 文件夹或 zip 压缩包") from exc
     sheets: dict[str, RawSheet] = {}
-    for sheet_name in workbook.sheet_names:
+    for sheet_name in book.sheet_names:
         name = normalise_header(sheet_name)
         if name not in SHEET_NAMES or name in sheets:
             continue
-        try:
-            sheet = workbook.get_sheet_by_name(sheet_name)
-            sheets[name] = _sheet_from_rows(name, partial(_xlsx_rows, sheet), size_hint=sheet.height)
-        except Exception as exc:
-            raise UnreadableFile(f"无法读取工作表“{sheet_name}”") from exc
+        header = next(book.rows(sheet_name), [])
+        sheets[name] = RawSheet(
+            name=name,
+            headers=[normalise_header(c) for c in header],
+            rows=_data_rows(book.rows(sheet_name, skip=1)),
+            size_hint=heights.get(sheet_name, 0),
+        )
     return sheets
 
 
-def _xlsx_rows(sheet: Any) -> Iterator[list[Any]]:
-    return iter(sheet.iter_rows())
+class _XlsxBook:
+    """One workbook, opened once. It streams one sheet at a time — a second stream invalidates the
+    first — so a sheet read while another is still being read opens the file a second time."""
+
+    def __init__(self, path: Path) -> None:
+        from python_calamine_plus import CalamineWorkbook
+
+        self._open = partial(CalamineWorkbook.from_path, str(path))
+        self._workbook = self._open()
+        self._busy = False
+        self.sheet_names: list[str] = self._workbook.sheet_names
+
+    def rows(self, sheet_name: str, skip: int = 0) -> Iterator[list[Any]]:
+        """The sheet's rows from row ``skip + 1`` and column A on (blank rows included, as empty
+        cells), typed as calamine reads them: text, int (a whole number), float, bool, date,
+        datetime, time. An error cell (a formula's ``#N/A``, ``#DIV/0!`` …) reads as empty: the
+        stream gives it as its text, and in a workbook that text is always an error value (Excel
+        turns a typed ``#N/A`` into one too). The stream opens when the first row is asked for."""
+        shared = not self._busy
+        self._busy = True
+        try:
+            try:
+                rows = iter((self._workbook if shared else self._open()).stream_sheet_by_name(sheet_name))
+                for _ in range(skip):
+                    next(rows, None)
+            except Exception as exc:
+                raise UnreadableFile(f"无法读取工作表“{sheet_name}”") from exc
+            while True:
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    return
+                except Exception as exc:  # a damaged part of the file, found when the stream reaches it
+                    raise UnreadableFile(f"无法读取工作表“{sheet_name}”") from exc
+                if _ERROR_VALUES.isdisjoint(row):
+                    yield row
+                else:
+                    yield ["" if cell.__class__ is str and cell in _ERROR_VALUES else cell for cell in row]
+        finally:
+            if shared:
+                self._busy = False
+
+
+#: the texts calamine gives for Excel's error values
+_ERROR_VALUES = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!")
+)
+_NS = {
+    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "rel": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "pkg": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Za-z]+[0-9]+(?::[A-Za-z]+([0-9]+))?\"")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _xlsx_heights(path: Path) -> dict[str, int]:
+    """Rows each worksheet says it has (its ``<dimension>``, header included) or, where a writer
+    left that out, its row elements counted — in the first megabyte of its cells, scaled to the
+    part's size beyond that: the size that chooses an import's lanes, read without the cells."""
+    heights: dict[str, int] = {}
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels_name = "xl/_rels/workbook.xml.rels"
+        rels = ElementTree.fromstring(archive.read(rels_name)) if rels_name in names else None
+        relationships = [] if rels is None else list(rels.iter(f"{{{_NS['pkg']}}}Relationship"))
+        targets = {r.get("Id"): r.get("Target", "") for r in relationships}
+        for sheet in book.iter(f"{{{_NS['main']}}}sheet"):
+            target = targets.get(sheet.get(f"{{{_NS['rel']}}}id"), "")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if part in names:
+                heights[sheet.get("name", "")] = _part_height(archive, archive.getinfo(part))
+    return heights
+
+
+def _part_height(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    with archive.open(info) as stream:
+        head = b""
+        while (block := stream.read(1 << 16)) and b"sheetData" not in head:
+            head += block
+        head += block
+        if match := _DIMENSION.search(head):
+            return int(match.group(1) or 1)
+        cells = head.find(b"sheetData")
+        head += stream.read(1 << 20)
+        rows = len(_ROW_TAG.findall(head, cells))
+        if not stream.read(1):
+            return rows
+    # Rows of a sheet are much alike: the rest of the part holds about as many a byte.
+    return round(rows * (info.file_size - cells) / max(len(head) - cells, 1))
 
 
 def _zip_rows(path: Path, info: zipfile.ZipInfo, name: str) -> Iterator[list[str]]:

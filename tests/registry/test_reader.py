@@ -1,0 +1,148 @@
+"""The .xlsx reader streams each sheet from the file: typed cells, row numbers, error cells, the
+size that chooses the import's lanes, and a sheet found damaged half-way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import person_row, unit_row
+from python_calamine_plus import CalamineWorkbook
+
+from bianzhi.registry.importer.reader import read_sources
+from bianzhi.registry.models import Person, Unit
+from bianzhi.registry.services import workbook_import
+
+
+def _typed_workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "人员"
+    sheet.append(["身份证号", "姓名", "出生日期", "原退休年龄", "备注"])
+    sheet.append(["330", "张三", dt.date(1980, 1, 2), 60, 1.5])
+    sheet.append([])  # row 3: blank
+    sheet.append(["331", " 李四 ", dt.datetime(1981, 2, 3), 60.0, True])
+    sheet.cell(row=7, column=2, value="王五")
+    sheet.cell(row=7, column=5, value="#N/A")  # openpyxl writes it as an error value
+    sheet.cell(row=8, column=1, value="a_x000D_b")  # OOXML's escape of a carriage return
+    sheet.cell(row=8, column=3, value=dt.datetime(1981, 2, 3, 10, 30))
+    units = book.create_sheet("机构")
+    units.cell(row=1, column=2, value="机构代码")  # the table begins in column B
+    units.cell(row=2, column=2, value="A1")
+    book.create_sheet("说明").append(["not a standard sheet"])
+    book.save(path)
+    return path
+
+
+def test_xlsx_rows_stream_typed_with_the_spreadsheets_row_numbers(tmp_path):
+    sheets = read_sources(_typed_workbook(tmp_path / "typed.xlsx"))
+    assert set(sheets) == {"人员", "机构"}
+    people = sheets["人员"]
+    assert people.headers == ["身份证号", "姓名", "出生日期", "原退休年龄", "备注"]
+    assert list(people.rows) == [
+        (2, ["330", "张三", dt.date(1980, 1, 2), 60, 1.5]),
+        (4, ["331", " 李四 ", dt.date(1981, 2, 3), 60, True]),
+        (7, ["", "王五", "", "", ""]),  # the error cell reads as empty
+        (8, ["a\rb", "", dt.datetime(1981, 2, 3, 10, 30), "", ""]),
+    ]
+    units = sheets["机构"]
+    assert units.headers == ["", "机构代码"]  # column A is read too: columns go by header
+    assert list(units.rows) == [(2, ["", "A1"])]
+
+
+@pytest.mark.django_db
+def test_an_error_cell_is_empty_and_its_column_says_so(tmp_path):
+    path = tmp_path / "errors.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "机构"
+    row = unit_row("A1")
+    sheet.append(list(row))
+    sheet.append([("#DIV/0!" if header == "机构名称" else value) for header, value in row.items()])
+    book.save(path)
+    result = workbook_import(path=path, dry_run=True)
+    assert not result.ok
+    assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
+        (2, "机构名称", "机构名称为必填项，不能为空")
+    ]
+
+
+def _write_only(path: Path, rows: int, width: int = 12) -> Path:
+    """A workbook as openpyxl's write-only mode writes it: no <dimension> before the cells."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("人员")
+    sheet.append([f"列{i}" for i in range(width)])
+    for n in range(rows):
+        sheet.append([f"{n:08d}-{i}" for i in range(width)])
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert b"<dimension" not in archive.read("xl/worksheets/sheet1.xml")[:2000]
+    return path
+
+
+def test_the_size_hint_is_the_dimension_or_the_rows_counted(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "人员"
+    for n in range(41):
+        book.active.append([n, "x"])
+    book.save(tmp_path / "dimension.xlsx")
+    assert read_sources(tmp_path / "dimension.xlsx")["人员"].size_hint == 41
+
+    assert read_sources(_write_only(tmp_path / "small.xlsx", 300))["人员"].size_hint == 301  # counted
+    # More than a megabyte of cells: counted in the first megabyte, scaled to the part's size.
+    large = read_sources(_write_only(tmp_path / "large.xlsx", 12_000))["人员"].size_hint
+    assert 12_001 * 0.9 < large < 12_001 * 1.1
+
+
+class _StreamOnly:
+    """A workbook that can only stream: reading a sheet whole fails the test."""
+
+    def __init__(self, real):
+        self._real = real
+        self.sheet_names = real.sheet_names
+
+    @classmethod
+    def from_path(cls, path):
+        return cls(CalamineWorkbook.from_path(path))
+
+    def stream_sheet_by_name(self, name):
+        return self._real.stream_sheet_by_name(name)
+
+
+@pytest.mark.django_db
+def test_a_workbook_is_read_a_row_at_a_time_never_whole(monkeypatch, settings, workbook):
+    import python_calamine_plus
+
+    monkeypatch.setattr(python_calamine_plus, "CalamineWorkbook", _StreamOnly)
+    settings.IMPORT_COLUMNAR_MIN_ROWS = 1  # the fast lanes read it too
+    path = workbook({"机构": [unit_row("A1")], "人员": [person_row("A1"), person_row("A1")]}, fmt="xlsx")
+    result = workbook_import(path=path)
+    assert result.ok, result.errors
+    assert Person.objects.count() == 2
+
+
+def _damaged(source: Path, target: Path, part: str) -> Path:
+    """A copy of the workbook whose worksheet ``part`` breaks off in the middle."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == part:
+                data = data[: len(data) * 2 // 3]
+            copy.writestr(info, data)
+    return target
+
+
+@pytest.mark.django_db
+def test_a_sheet_found_damaged_half_way_rejects_the_import_and_stores_nothing(tmp_path, workbook):
+    people = [person_row("A1") for _ in range(400)]
+    path = workbook({"机构": [unit_row("A1")], "人员": people}, fmt="xlsx")  # 人员 is the second sheet
+    damaged = _damaged(path, tmp_path / "damaged.xlsx", "xl/worksheets/sheet2.xml")
+    assert read_sources(damaged)["人员"].headers[0] == "身份证号"  # the header still reads
+
+    result = workbook_import(path=damaged)
+    assert not result.ok
+    assert [(e["sheet"], e["row"], e["message"]) for e in result.errors] == [("", 0, "无法读取工作表“人员”")]
+    assert Unit.objects.count() == 0 and Person.objects.count() == 0
