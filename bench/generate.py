@@ -156,6 +156,31 @@ def generate(folder: Path, *, people: int, seed: int = 1) -> dict[str, int]:
     }
 
 
+def to_xlsx(folder: Path, path: Path) -> Path:
+    """The CSV folder as one .xlsx workbook, as Excel users keep it: a sheet per CSV, dates as date
+    cells, everything else as text (openpyxl's write-only mode: rows stream to the file)."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    for sheet_path in sorted(folder.glob("*.csv")):
+        sheet = book.create_sheet(sheet_path.stem)
+        with sheet_path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            headers = next(reader)
+            sheet.append(headers)
+            dates = [i for i, header in enumerate(headers) if header.endswith("日期")]
+            for row in reader:
+                cells: list[object] = [cell or None for cell in row]
+                for i in dates:
+                    if row[i]:
+                        cells[i] = dt.date.fromisoformat(row[i])
+                sheet.append(cells)
+    partial = path.with_name(f"{path.name}.partial")
+    book.save(partial)
+    partial.replace(path)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="生成省级规模的标准工作簿（CSV 文件夹）")
     parser.add_argument("folder", type=Path)

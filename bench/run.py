@@ -6,7 +6,8 @@ For each engine (PostgreSQL at BENCH_DATABASE_URL's server, SQLite in a file) th
    resident memory of that process; the floor is the bare load of the same rows (COPY on
    PostgreSQL, executemany on SQLite) into tables of the same columns without constraints; the
    register floor is the database's own least work for the same rows in the register's shape
-   (its tables, indexes, unique and foreign keys; bench/floors.py);
+   (its tables, indexes, unique and foreign keys; bench/floors.py); the same rows written as one
+   .xlsx workbook (cached beside the folder) are imported into another fresh database;
 3. runs `bianzhi monitor --as-of 2026-06-30 --json`; the floor is the sum of one hand-written
    SQL aggregate per rule over the imported data;
 and writes the figures to docs/benchmarks.md.
@@ -25,6 +26,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +41,7 @@ from floors import (  # noqa: E402
     floor_register_sqlite,
     monitor_floor_sql,
 )
-from generate import generate  # noqa: E402
+from generate import generate, to_xlsx  # noqa: E402
 
 BIANZHI = str(Path(sys.executable).with_name("bianzhi"))
 AS_OF = "2026-06-30"
@@ -71,8 +74,9 @@ def total_rows(folder: Path) -> int:
     return count
 
 
-def bench_engine(engine: str, folder: Path, rows: int) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items()}
+@contextmanager
+def fresh_database(engine: str) -> Iterator[tuple[str, Path | None]]:
+    """A new, migrated database (its URL and, for SQLite, its file), dropped afterwards."""
     if engine == "postgresql":
         import psycopg
 
@@ -80,13 +84,26 @@ def bench_engine(engine: str, folder: Path, rows: int) -> dict[str, float]:
         name = f"bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        url = f"{server}/{name}"
+        url, path = f"{server}/{name}", None
     else:
         path = ROOT / "bench" / "out" / f"bench-{uuid.uuid4().hex[:8]}.sqlite3"
         url = f"sqlite:///{path}"
-    env["DATABASE_URL"] = url
     try:
-        subprocess.run([BIANZHI, "migrate", "-v0"], env=env, check=True)
+        subprocess.run([BIANZHI, "migrate", "-v0"], env={**os.environ, "DATABASE_URL": url}, check=True)
+        yield url, path
+    finally:
+        if engine == "postgresql":
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def bench_engine(engine: str, folder: Path, rows: int, workbook: Path | None = None) -> dict[str, float]:
+    """The figures of one engine; ``workbook``, the same rows as one .xlsx, is imported too."""
+    with fresh_database(engine) as (url, path):
+        env = {**os.environ, "DATABASE_URL": url}
         seconds, rss, stdout = run_measured([BIANZHI, "import", str(folder), "--json"], env)
         result = json.loads(stdout)
         if not result["ok"]:
@@ -105,17 +122,21 @@ def bench_engine(engine: str, folder: Path, rows: int) -> dict[str, float]:
         floor_monitor, floor_counts = monitor_floor(engine, url)
         register = floor_register_postgres(url) if engine == "postgresql" else floor_register_sqlite(path)
         incremental = incremental_change(env)  # last: it changes the data
-    finally:
-        if engine == "postgresql":
-            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    xlsx_seconds = xlsx_rss = 0.0
+    if workbook is not None:
+        with fresh_database(engine) as (url, _):
+            xlsx_seconds, xlsx_rss, stdout = run_measured(
+                [BIANZHI, "import", str(workbook), "--json"], {**os.environ, "DATABASE_URL": url}
+            )
+            created = json.loads(stdout)["created"]
+            if created != result["created"]:
+                raise SystemExit(f"the .xlsx workbook imported otherwise than its CSV folder: {created}")
     return {
         "import_s": seconds,
         "rows_per_s": rows / seconds,
         "import_rss_mb": rss / 1024,
+        "xlsx_import_s": xlsx_seconds,
+        "xlsx_rss_mb": xlsx_rss / 1024,
         "reimport_s": again_seconds,
         "reimport_rss_mb": again_rss / 1024,
         "floor_import_s": floor_import,
@@ -225,11 +246,15 @@ def main() -> None:
     if not (folder / "人员.csv").exists():
         print(f"生成 {people:,} 人的省级工作簿 → {folder}", file=sys.stderr)
         generate(folder, people=people)
+    workbook = folder.with_suffix(".xlsx")
+    if not workbook.exists() or workbook.stat().st_mtime < (folder / "人员.csv").stat().st_mtime:
+        print(f"写成一个 .xlsx 工作簿 → {workbook}", file=sys.stderr)
+        to_xlsx(folder, workbook)
     rows = total_rows(folder)
     results = {}
     for engine in engines:
         print(f"== {engine}: {rows:,} 行", file=sys.stderr)
-        results[engine] = bench_engine(engine, folder, rows)
+        results[engine] = bench_engine(engine, folder, rows, workbook)
         print(json.dumps(results[engine], indent=2, ensure_ascii=False), file=sys.stderr)
         if results[engine]["alert_counts"] != results[engine]["floor_counts"]:
             print("警告：监测结果与手写 SQL 的条数不一致", file=sys.stderr)
@@ -248,15 +273,15 @@ def write_report(people: int, rows: int, results: dict[str, dict[str, float]]) -
         f"- Command: `BENCH_PEOPLE={people} make bench`",
         f"- Workbook: {people:,} people, {rows:,} rows in all (bench/generate.py, CSV folder)",
         "",
-        "| engine | import s | rows/s | import peak RSS | import floor s | × floor | register floor s (× import floor) | × register floor | re-import s (peak RSS) | monitor s | monitor floor s | × floor | alerts | one change → unit's alerts (person added / quota cut) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| engine | import s | rows/s | import peak RSS | import floor s | × floor | register floor s (× import floor) | × register floor | .xlsx import s (peak RSS) | re-import s (peak RSS) | monitor s | monitor floor s | × floor | alerts | one change → unit's alerts (person added / quota cut) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for engine, r in results.items():
         lines.append(
             f"| {engine} | {r['import_s']:.1f} | {r['rows_per_s']:,.0f} | {r['import_rss_mb']:.0f} MB | "
             f"{r['floor_import_s']:.1f} | {r['import_ratio']:.1f} | "
             f"{r['floor_register_s']:.1f} ({r['register_floor_ratio']:.1f}) | {r['register_ratio']:.1f} | "
-            f"{r['reimport_s']:.1f} ({r['reimport_rss_mb']:.0f} MB) | "
+            f"{r['xlsx_import_s']:.1f} ({r['xlsx_rss_mb']:.0f} MB) | {r['reimport_s']:.1f} ({r['reimport_rss_mb']:.0f} MB) | "
             f"{r['monitor_s']:.2f} | {r['floor_monitor_s']:.2f} | {r['monitor_ratio']:.1f} | {r['alerts']:,} | "
             f"{r['incremental_s']:.2f} s / {r['quota_change_s']:.2f} s |"
         )
@@ -273,6 +298,8 @@ def write_report(people: int, rows: int, results: dict[str, dict[str, float]]) -
         "The monitor floor is the sum of one hand-written SQL aggregate per rule",
         "(bench/floors.py) over the imported data. Times are wall-clock seconds of the whole",
         "`bianzhi` process, start-up included; peak RSS is the `bianzhi import` process's.",
+        "The .xlsx import takes the same rows as one Excel workbook (bench/generate.py `to_xlsx`:",
+        "dates as date cells, the rest as text) into a fresh database.",
         "The re-import imports the same workbook a second time (every row reported unchanged).",
         "The last column adds one person to one unit, then cuts one of its quotas, through the",
         "register's services, and times each together with the partial monitoring run of that unit",

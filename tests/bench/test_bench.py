@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import run  # noqa: E402
-from generate import generate  # noqa: E402
+from generate import generate, to_xlsx  # noqa: E402
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,8 +28,10 @@ def test_small_benchmark_agrees_with_its_floor(tmp_path, monkeypatch):
     monkeypatch.setattr(run, "ROOT", tmp_path)
     monkeypatch.setenv("BIANZHI_COLUMNAR_MIN_ROWS", "1")  # the fast lanes, as at province scale
     (tmp_path / "bench" / "out").mkdir(parents=True)
-    result = run.bench_engine(engine, folder, run.total_rows(folder))
+    workbook = to_xlsx(folder, tmp_path / "province.xlsx")
+    result = run.bench_engine(engine, folder, run.total_rows(folder), workbook)
     assert result["import_s"] > 0 and result["floor_import_s"] > 0 and result["floor_monitor_s"] > 0
+    assert result["xlsx_import_s"] > 0 and result["xlsx_rss_mb"] > 10  # and it created what the folder did
     assert result["import_rss_mb"] > 10
     assert result["reimport_s"] > 0  # and bench_engine checked that every row came back unchanged
     assert result["alerts"] > 0

@@ -146,3 +146,43 @@ def test_a_sheet_found_damaged_half_way_rejects_the_import_and_stores_nothing(tm
     assert not result.ok
     assert [(e["sheet"], e["row"], e["message"]) for e in result.errors] == [("", 0, "无法读取工作表“人员”")]
     assert Unit.objects.count() == 0 and Person.objects.count() == 0
+
+
+def test_sheets_read_one_after_another_share_the_open_workbook(tmp_path, monkeypatch):
+    import python_calamine_plus
+
+    opened = []
+
+    class Counting(_StreamOnly):
+        @classmethod
+        def from_path(cls, path):
+            opened.append(path)
+            return super().from_path(path)
+
+    monkeypatch.setattr(python_calamine_plus, "CalamineWorkbook", Counting)
+    path = tmp_path / "two.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "机构"
+    for n in range(1, 6):
+        book.active.append([f"机构{n}"])
+    people = book.create_sheet("人员")
+    for n in range(1, 6):
+        people.append([f"人员{n}"])
+    book.save(path)
+
+    sheets = read_sources(path)
+    assert [cells for _, cells in sheets["机构"].rows] == [[f"机构{n}"] for n in range(2, 6)]
+    assert [cells for _, cells in sheets["人员"].rows] == [[f"人员{n}"] for n in range(2, 6)]
+    assert len(opened) == 1  # headers and both sheets' rows, one after another: one workbook
+
+    sheets = read_sources(path)
+    units, staff = iter(sheets["机构"].rows), iter(sheets["人员"].rows)
+    # Read at once, the second sheet opens the file again (one workbook streams one sheet at a time).
+    assert [next(units), next(staff), next(units), next(staff)] == [
+        (2, ["机构2"]),
+        (2, ["人员2"]),
+        (3, ["机构3"]),
+        (3, ["人员3"]),
+    ]
+    assert len(opened) == 3
+    assert [n for n, _ in units] == [4, 5] and [n for n, _ in staff] == [4, 5]
