@@ -47,23 +47,35 @@ BIANZHI = str(Path(sys.executable).with_name("bianzhi"))
 AS_OF = "2026-06-30"
 
 
+#: Runs the command given after a result file's path and writes its wall seconds and peak RSS
+#: there. A process's peak RSS (ru_maxrss) starts at the RSS of the process that forked it — the
+#: image it replaced at exec counts — so the command is forked from this small, fresh process, not
+#: from the benchmark, which may hold a floor's rows by then.
+_MEASURE = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as result:
+    result.write(f"{time.perf_counter() - start} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, bytes]:
     """Wall seconds, peak RSS (KiB) and stdout of one process."""
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, env=env)
-        stdout = process.stdout.read() if process.stdout else b""
-        _, status, usage = os.wait4(process.pid, 0)
-        errors.seek(0)
-        stderr = errors.read()
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, for its rusage
-    for pipe in (process.stdout, process.stderr):
-        if pipe:
-            pipe.close()
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{stdout.decode()[:2000]}\n{stderr.decode()[:2000]}")
-    return elapsed, usage.ru_maxrss, stdout
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile() as errors:
+        figures = Path(tmp) / "figures"
+        measured = [sys.executable, "-c", _MEASURE, str(figures), *args]
+        completed = subprocess.run(measured, stdout=subprocess.PIPE, stderr=errors, env=env, check=False)
+        if completed.returncode != 0:
+            errors.seek(0)
+            stderr = errors.read()
+            raise SystemExit(f"{' '.join(args)} failed:\n{completed.stdout.decode()[:2000]}\n{stderr.decode()[:2000]}")
+        seconds, rss = figures.read_text().split()
+    return float(seconds), int(rss), completed.stdout
 
 
 def total_rows(folder: Path) -> int:

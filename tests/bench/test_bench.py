@@ -135,3 +135,13 @@ def test_the_register_floor_builds_the_registers_own_tables(tmp_path, monkeypatc
     assert built.keys >= 10  # the versions' and quotas' units, people, parents, change sets …
     assert result["floor_register_s"] == built.seconds > 0
     assert result["register_ratio"] == result["import_s"] / built.seconds
+
+
+def test_peak_memory_is_the_commands_own_not_the_benchmarks():
+    """A child's ru_maxrss starts at its parent's RSS; the bench measures from a fresh process."""
+    held = bytearray(300 * 1024 * 1024)  # the benchmark holding a floor's rows
+    held[::4096] = b"x" * len(held[::4096])  # resident, not just reserved
+    seconds, rss, stdout = run.run_measured([sys.executable, "-c", "print('ok')"], dict(os.environ))
+    assert stdout == b"ok\n" and seconds > 0
+    assert rss < 100 * 1024  # KiB: a bare Python, not the 300 MB held here
+    del held
