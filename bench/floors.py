@@ -36,7 +36,11 @@ def floor_load_postgres(url: str, folder: Path) -> float:
                     while block := f.read(1 << 20):
                         copy.write(block)
         conn.commit()
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        for table, _, _ in sheets:
+            conn.execute(f"DROP TABLE {table}")
+        conn.commit()
+        return elapsed
 
 
 def floor_load_sqlite(folder: Path) -> float:
@@ -196,6 +200,8 @@ def floor_register_postgres(url: str, *, keep: bool = False) -> RegisterFloor:
             " WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
             [tables],
         ).fetchall()
+        for table in reversed(tables):  # a kept or broken-off earlier run's
+            conn.execute(f"DROP TABLE IF EXISTS floor_{table}")
         conn.commit()
         start = time.perf_counter()
         with conn.cursor() as cursor:
@@ -250,6 +256,8 @@ def floor_register_sqlite(path: Path, *, keep: bool = False) -> RegisterFloor:
             len({row[0] for row in conn.execute(f"PRAGMA foreign_key_list({table})")}) for table in REGISTER_TABLES
         )
         data = {table: conn.execute(f'SELECT * FROM "{table}"').fetchall() for table in REGISTER_TABLES}
+        for table in reversed(REGISTER_TABLES):  # a kept or broken-off earlier run's
+            conn.execute(f'DROP TABLE IF EXISTS "floor_{table}"')
         start = time.perf_counter()
         conn.execute("BEGIN")
         for table in REGISTER_TABLES:

@@ -116,10 +116,13 @@ def test_the_register_floor_builds_the_registers_own_tables(tmp_path, monkeypatc
 
     def kept(real):
         def floor(where, **options):
+            if "built" in seen:  # a second run: it drops what the first one kept
+                seen["runs"].append(real(where))
+                return seen["runs"][-1]
             built = real(where, keep=True)
             seen["register"] = _register_shape(engine, where, "")
             seen["floor"] = _register_shape(engine, where, "floor_")
-            seen["built"] = built
+            seen["built"], seen["runs"] = built, [built]
             return built
 
         return floor
@@ -133,8 +136,10 @@ def test_the_register_floor_builds_the_registers_own_tables(tmp_path, monkeypatc
     assert built.rows == sum(table["rows"] for table in register.values())
     assert built.indexes == sum(len(table["indexes"]) for table in register.values()) > 9
     assert built.keys >= 10  # the versions' and quotas' units, people, parents, change sets …
-    assert result["floor_register_s"] == built.seconds > 0
-    assert result["register_ratio"] == result["import_s"] / built.seconds
+    assert len(seen["runs"]) == 2 and all(again.rows == built.rows for again in seen["runs"])
+    least = min(again.seconds for again in seen["runs"])
+    assert result["floor_register_s"] == least > 0
+    assert result["register_ratio"] == result["import_s"] / least
 
 
 def test_peak_memory_is_the_commands_own_not_the_benchmarks():
