@@ -8,6 +8,7 @@ import heapq
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,6 @@ def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, Column]]:
             seen.add(header)
             layout.append((position, col))
     return layout
-
-
-def _chunk_frame(numbers: list[int], rows: list[list[Any]], columns: list[Column], unplain: set[str]) -> pl.DataFrame:
-    """Rows of cells in the columns' order as a normalised frame."""
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    data: dict[str, pl.Series] = {"row": pl.Series("row", numbers, dtype=pl.Int64)}
-    for position, col in enumerate(columns):
-        data[col.field] = pl.Series(col.field, values[position], dtype=pl.String)
-    return _normalised(pl.DataFrame(data), [col.field for col in columns], unplain)
 
 
 def _normalised(frame: pl.DataFrame, fields: list[str], unplain: set[str]) -> pl.DataFrame:
@@ -206,33 +198,63 @@ def read_frame(sheet: RawSheet, spec: SheetSpec = PEOPLE, ahead: Future[Frame | 
     unplain = set()
     positions = [p for p, _ in layout]
     kinds = [col.kind for _, col in layout]
+    pick = itemgetter(*positions) if len(positions) > 1 else lambda cells: tuple(cells[p] for p in positions)
     frames: list[pl.DataFrame] = []
     odd: list[tuple[int, list[Any]]] = []
     numbers: list[int] = []
-    rows: list[list[Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    last = max(positions, default=-1)
     for number, raw_cells in sheet.rows:
-        width = len(raw_cells)
-        cells = [raw_cells[p] if p < width else None for p in positions]
-        if not sheet.text_only:
-            for i, cell in enumerate(cells):
+        numbers.append(number)
+        if len(raw_cells) > last:
+            rows.append(pick(raw_cells))
+        else:
+            width = len(raw_cells)
+            rows.append(tuple(raw_cells[p] if p < width else None for p in positions))
+        if len(rows) >= READ_CHUNK:
+            frames.append(_typed_chunk(numbers, rows, columns, kinds, odd, unplain, sheet.text_only))
+            numbers, rows = [], []
+    if rows or not frames:
+        frames.append(_typed_chunk(numbers, rows, columns, kinds, odd, unplain, sheet.text_only))
+    return Frame(columns, pl.concat(frames), odd, unplain)
+
+
+def _typed_chunk(
+    numbers: list[int],
+    rows: list[tuple[Any, ...]],
+    columns: list[Column],
+    kinds: list[str],
+    odd: list[tuple[int, list[Any]]],
+    unplain: set[str],
+    text_only: bool,
+) -> pl.DataFrame:
+    """A chunk of the row reader's rows as a normalised frame. A typed (xlsx) cell becomes the text
+    validate.py reads the same way; a row with a typed cell that text cannot stand for goes to
+    ``odd`` as the reader gave it. Typed cells are looked for a column at a time, and converted
+    only in the columns that hold them (an xlsx roster's date columns)."""
+    values: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    bad: set[int] = set()
+    if not text_only:
+        for i, column in enumerate(values):
+            if set(map(type, column)) <= {str, type(None)}:
+                continue
+            converted = list(column)
+            for j, cell in enumerate(column):
                 if cell is not None and cell.__class__ is not str:
                     text = _as_text(cell, kinds[i])
                     if text is None:
-                        odd.append((number, cells))
-                        break
-                    cells[i] = text
-            else:
-                numbers.append(number)
-                rows.append(cells)
-        else:
-            numbers.append(number)
-            rows.append(cells)
-        if len(rows) >= READ_CHUNK:
-            frames.append(_chunk_frame(numbers, rows, columns, unplain))
-            numbers, rows = [], []
-    if rows or not frames:
-        frames.append(_chunk_frame(numbers, rows, columns, unplain))
-    return Frame(columns, pl.concat(frames), odd, unplain)
+                        bad.add(j)
+                    converted[j] = text
+            values[i] = converted
+    if bad:
+        odd.extend((numbers[j], list(rows[j])) for j in sorted(bad))
+        keep = [j for j in range(len(rows)) if j not in bad]
+        numbers = [numbers[j] for j in keep]
+        values = [[column[j] for j in keep] for column in values]
+    data: dict[str, pl.Series] = {"row": pl.Series("row", numbers, dtype=pl.Int64)}
+    for position, col in enumerate(columns):
+        data[col.field] = pl.Series(col.field, values[position], dtype=pl.String)
+    return _normalised(pl.DataFrame(data), [col.field for col in columns], unplain)
 
 
 def date_column(name: str) -> pl.Expr:
