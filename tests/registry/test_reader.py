@@ -186,3 +186,22 @@ def test_sheets_read_one_after_another_share_the_open_workbook(tmp_path, monkeyp
     ]
     assert len(opened) == 3
     assert [n for n, _ in units] == [4, 5] and [n for n, _ in staff] == [4, 5]
+
+
+def test_a_sheets_dimension_is_taken_at_its_word_and_prefixed_rows_are_counted(tmp_path):
+    from bianzhi.registry.importer.reader import _part_height
+
+    path = tmp_path / "parts.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "says.xml", '<worksheet><dimension ref="A1:P1000001"/><sheetData><row r="1"/></sheetData></worksheet>'
+        )
+        archive.writestr(
+            "prefixed.xml",
+            '<x:worksheet><x:sheetData><x:row r="1"><x:c/></x:row><x:row r="2"/><x:row r="3">'
+            "</x:row></x:sheetData><x:rowBreaks/></x:worksheet>",
+        )
+        archive.writestr("empty.xml", '<worksheet><dimension ref="A1"/><sheetData/></worksheet>')
+    with zipfile.ZipFile(path) as archive:
+        heights = {name: _part_height(archive, archive.getinfo(name)) for name in archive.namelist()}
+    assert heights == {"says.xml": 1_000_001, "prefixed.xml": 3, "empty.xml": 1}
