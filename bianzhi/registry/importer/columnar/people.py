@@ -206,12 +206,17 @@ def admit(sheet: RawSheet, units: UnitIndex, ahead: Future[Frame | None] | None 
 
 
 _STORED_COLUMNS = {"unit": "u.code", "internal_division": "d.code"} | {f: f"p.{f}" for f in PERSON_IDENTITY}
-_STORED_SQL = f"""
-SELECT i.position, p.id_number, {", ".join(_STORED_COLUMNS.get(f, f"v.{f}") for f in _COMPARED)}
-FROM {{ids}} i
-{{join}} registry_person p ON p.id_number = i.id_number
-{{join}} registry_personversion v ON v.person_id = p.id AND {{valid_to}} = {{end}}
-{{join}} registry_unit u ON u.id = v.unit_id
+#: the compared dates, selected as their text (``+`` makes them expressions: SQLite's driver then
+#: leaves them to polars instead of parsing each one in Python)
+_DATES_AS_TEXT = ", ".join(
+    ("+" if _DTYPES.get(f) == pl.Date else "") + _STORED_COLUMNS.get(f, f"v.{f}") for f in _COMPARED
+)
+_STORED_SQL = """
+SELECT i.position, p.id_number, {columns}
+FROM {ids} i
+{join} registry_person p ON p.id_number = i.id_number
+{join} registry_personversion v ON v.person_id = p.id AND {valid_to} = {end}
+{join} registry_unit u ON u.id = v.unit_id
 LEFT JOIN registry_unit d ON d.id = v.internal_division_id
 """
 _STORED_SCHEMA = {
@@ -257,7 +262,11 @@ def stored_people(numbers: pl.Series) -> Iterator[pl.DataFrame]:
                 cursor.execute("ANALYZE import_numbers")  # a few numbers: looked up; many: one scan
                 cursor.execute("SET LOCAL work_mem = '256MB'")  # the joins in memory
                 sql = _STORED_SQL.format(
-                    ids="import_numbers", join="JOIN", valid_to="v.valid_to", end=f"DATE '{END.isoformat()}'"
+                    columns=", ".join(_STORED_COLUMNS.get(f, f"v.{f}") for f in _COMPARED),
+                    ids="import_numbers",
+                    join="JOIN",
+                    valid_to="v.valid_to",
+                    end=f"DATE '{END.isoformat()}'",
                 )
                 batch_bytes = COMPARE_CHUNK * 128  # a stored person is about 100 bytes of CSV
                 pending = bytearray()
@@ -276,16 +285,20 @@ def stored_people(numbers: pl.Series) -> Iterator[pl.DataFrame]:
             # planner would rather walk every current version by the valid_to index, for each slice:
             # CROSS JOIN keeps the join order as written, and the unary + keeps valid_to from
             # choosing the version's index (the person's, personversion_unique_start, finds it).
-            sql = _STORED_SQL.format(ids="import_numbers", join="CROSS JOIN", valid_to="+v.valid_to", end="%s")
+            sql = _STORED_SQL.format(
+                columns=_DATES_AS_TEXT, ids="import_numbers", join="CROSS JOIN", valid_to="+v.valid_to", end="%s"
+            )
             for start in range(0, sent.height, COMPARE_CHUNK):
                 cursor.execute("DELETE FROM import_numbers")
                 cursor.executemany(
                     "INSERT INTO import_numbers VALUES (%s, %s)", sent.slice(start, COMPARE_CHUNK).rows()
                 )
                 cursor.execute(sql, [END.isoformat()])
-                # Django's SQLite connection already gives dates as dates.
                 if rows := cursor.fetchall():
-                    yield pl.DataFrame(rows, schema=_STORED_SCHEMA, orient="row")
+                    texts = {name: pl.String if t == pl.Date else t for name, t in _STORED_SCHEMA.items()}
+                    yield pl.DataFrame(rows, schema=texts, orient="row").with_columns(
+                        pl.col(f).str.to_date("%Y-%m-%d") for f, t in _STORED_SCHEMA.items() if t == pl.Date
+                    )
         finally:
             cursor.execute("DROP TABLE IF EXISTS import_numbers")
 
