@@ -205,3 +205,42 @@ def test_a_sheets_dimension_is_taken_at_its_word_and_prefixed_rows_are_counted(t
     with zipfile.ZipFile(path) as archive:
         heights = {name: _part_height(archive, archive.getinfo(name)) for name in archive.namelist()}
     assert heights == {"says.xml": 1_000_001, "prefixed.xml": 3, "empty.xml": 1}
+
+
+@pytest.mark.django_db
+def test_a_workbook_whose_sizes_cannot_be_read_still_imports(monkeypatch, workbook):
+    """The sizes only choose the lanes: a package laid out otherwise imports, through the row path."""
+    from bianzhi.registry.importer import reader
+
+    def unreadable(archive, info):
+        raise KeyError(info.filename)
+
+    monkeypatch.setattr(reader, "_part_height", unreadable)
+    path = workbook({"机构": [unit_row("A1")], "人员": [person_row("A1")]}, fmt="xlsx")
+    assert read_sources(path)["人员"].size_hint == 0
+    result = workbook_import(path=path)
+    assert result.ok, result.errors
+    assert Person.objects.count() == 1
+
+
+def test_sheets_are_sized_in_the_strict_namespace_too(tmp_path):
+    from bianzhi.registry.importer.reader import _xlsx_heights
+
+    strict = "http://purl.oclc.org/ooxml"
+    path = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{strict}/spreadsheetml/main" xmlns:r="{strict}/officeDocument/relationships">'
+            '<sheets><sheet name="人员" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{strict}/spreadsheetml/main"><dimension ref="A1:C7"/></worksheet>',
+        )
+    assert _xlsx_heights(path) == {"人员": 7}

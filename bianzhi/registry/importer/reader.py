@@ -113,9 +113,12 @@ def _read_xlsx(path: Path) -> dict[str, RawSheet]:
     file as they are iterated (a million-row sheet never sits in memory whole)."""
     try:
         book = _XlsxBook(path)
-        heights = _xlsx_heights(path)
-    except Exception as exc:  # calamine and zipfile raise several types for a non-workbook
+    except Exception as exc:  # calamine raises several types for a non-workbook
         raise UnreadableFile("无法读取文件：不是有效的 Excel 工作簿（.xlsx）、CSV 文件夹或 zip 压缩包") from exc
+    try:
+        heights = _xlsx_heights(path)
+    except Exception:  # a package laid out otherwise: the sizes only choose lanes, so read it without
+        heights = {}
     sheets: dict[str, RawSheet] = {}
     for sheet_name in book.sheet_names:
         name = normalise_header(sheet_name)
@@ -178,11 +181,6 @@ class _XlsxBook:
 _ERROR_VALUES = frozenset(
     ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!")
 )
-_NS = {
-    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "rel": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "pkg": "http://schemas.openxmlformats.org/package/2006/relationships",
-}
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Za-z]+[0-9]+(?::[A-Za-z]+([0-9]+))?\"")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 
@@ -190,21 +188,27 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 def _xlsx_heights(path: Path) -> dict[str, int]:
     """Rows each worksheet says it has (its ``<dimension>``, header included) or, where a writer
     left that out, its row elements counted — in the first megabyte of its cells, scaled to the
-    part's size beyond that: the size that chooses an import's lanes, read without the cells."""
+    part's size beyond that: the size that chooses an import's lanes, read without the cells.
+    Elements are matched by local name, so either OOXML namespace (transitional, strict) will do."""
     heights: dict[str, int] = {}
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels_name = "xl/_rels/workbook.xml.rels"
-        rels = ElementTree.fromstring(archive.read(rels_name)) if rels_name in names else None
-        relationships = [] if rels is None else list(rels.iter(f"{{{_NS['pkg']}}}Relationship"))
-        targets = {r.get("Id"): r.get("Target", "") for r in relationships}
-        for sheet in book.iter(f"{{{_NS['main']}}}sheet"):
-            target = targets.get(sheet.get(f"{{{_NS['rel']}}}id"), "")
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if _local(r.tag) == "Relationship"}
+        for sheet in book.iter():
+            if _local(sheet.tag) != "sheet":
+                continue
+            rel = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+            target = targets.get(rel, "")
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             if part in names:
                 heights[sheet.get("name", "")] = _part_height(archive, archive.getinfo(part))
     return heights
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 def _part_height(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
