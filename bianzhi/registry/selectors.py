@@ -48,11 +48,18 @@ def unit_codes_as_of(day: dt.date, unit_ids: frozenset[int] | None = None) -> di
     return dict(qs.values_list("unit_id", "unit__code"))
 
 
-def people_on_staff(day: dt.date) -> QuerySet[PersonVersion]:
-    """People on staff on D (domain.md §3), with their attributes as of D, in units active on D."""
-    return PersonVersion.objects.filter(
-        PersonVersion.as_of(day), Person.on_staff_on(day, prefix="person__"), Unit.active_on(day, prefix="unit__")
-    )
+def people_on_staff(day: dt.date, *, active: bool = True) -> QuerySet[PersonVersion]:
+    """People on staff on D (domain.md §3), with their attributes as of D, in units active on D
+    (in any unit, active or not, with ``active=False``: ``orphaned_staffing``)."""
+    qs = PersonVersion.objects.filter(PersonVersion.as_of(day), Person.on_staff_on(day, prefix="person__"))
+    return qs.filter(Unit.active_on(day, prefix="unit__")) if active else qs
+
+
+def loans_in_use(day: dt.date, *, active: bool = True) -> QuerySet[TurnoverLoan]:
+    """Loans in use on D (domain.md §3): 使用日期 ≤ D and not returned by D; in units active on D
+    unless ``active=False``."""
+    qs = TurnoverLoan.objects.filter(TurnoverLoan.as_of(day), status=LoanStatus.IN_USE, start_date__lte=day)
+    return qs.filter(Unit.active_on(day, prefix="unit__")) if active else qs
 
 
 def quota_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
@@ -67,12 +74,7 @@ def quota_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -> d
 def loans_in_use_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
     """The 数量 of every loan 使用中 on D with 使用日期 ≤ D (domain.md §3 approved)."""
     rows = (
-        TurnoverLoan.objects.filter(
-            TurnoverLoan.as_of(day),
-            Unit.active_on(day, prefix="unit__"),
-            status=LoanStatus.IN_USE,
-            start_date__lte=day,
-        )
+        loans_in_use(day)
         .filter(_units_filter(unit_ids))
         .values("unit_id", "staffing_type")
         .annotate(total=Sum("quantity"))
