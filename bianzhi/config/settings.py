@@ -13,6 +13,7 @@ BIANZHI_COLUMNAR_MIN_ROWS  a 人员, 编制 or 职数 sheet of at least this man
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +93,48 @@ TEMPLATES = [
 ]
 
 
+#: What a DATABASE_URL of another kind is told (interchange.md §2: misuse, exit 2).
+DATABASE_URL_KINDS = (
+    "只支持 sqlite:////绝对路径.sqlite3（sqlite: 后三个斜杠再接绝对路径）和 postgres://用户@主机:端口/库名"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a DATABASE_URL the platform supports (a Chinese message), or ``None``.
+
+    The message never repeats the URL past its scheme, which may be followed by a password.
+    """
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower()  # URL schemes are case-insensitive
+    if separator and scheme in ("sqlite", "postgres", "postgresql"):
+        if scheme == "sqlite" and not rest.startswith("//"):
+            return f"DATABASE_URL 的 SQLite 路径必须是绝对路径：{DATABASE_URL_KINDS}"
+        try:
+            config = dj_database_url.parse(url, conn_max_age=0)
+        except Exception:  # dj_database_url raises whatever urllib does on a malformed URL
+            return f"DATABASE_URL 格式不正确：{DATABASE_URL_KINDS}"
+        if not config.get("NAME"):
+            return f"DATABASE_URL 缺少数据库名：{DATABASE_URL_KINDS}"
+        return None
+    shown = (
+        f"（当前为 {scheme}://）"
+        if separator and scheme.isascii() and scheme.isprintable() and len(scheme) <= 20
+        else ""
+    )
+    return f"不支持的 DATABASE_URL{shown}：{DATABASE_URL_KINDS}"
+
+
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         url = f"sqlite:///{DATA_DIR / 'bianzhi.sqlite3'}"
+    problem = database_url_problem(url)
+    if problem:
+        # Misuse (exit 2) with one line on standard error, before Django tries to load a backend
+        # that is not installed (and every `bianzhi` command would end in a traceback).
+        sys.stderr.write(f"bianzhi：{problem}\n")
+        sys.stderr.flush()
+        raise SystemExit(2)
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL + IMMEDIATE transactions + busy timeout: web, worker and import share the file.

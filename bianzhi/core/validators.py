@@ -25,6 +25,7 @@ import re
 __all__ = [
     "credit_check_character",
     "credit_code_error",
+    "credit_code_warning",
     "id_check_character",
     "id_number_birth_date",
     "id_number_error",
@@ -186,16 +187,16 @@ def credit_check_character(first17: str) -> str:
 
 
 def credit_code_error(value: str) -> str | None:
-    """Check an 18-character 统一社会信用代码 against GB 32100-2015.
+    """Check an 18-character 统一社会信用代码 against GB 32100-2015: the rule of the standard
+    workbook (interchange.md §1), whose breach is an error.
 
     Structure: position 1 registration authority, 2 organisation category, 3–8 the
     GB/T 2260 code of the registering authority (six digits; not looked up here, see
-    :func:`region_code_known`), 9–17 the GB 11714 organisation code (its own check character
-    at position 17 is verified), 18 the GB 32100 check character. Only digits and capital
-    letters other than I, O, S, V, Z are allowed.
+    :func:`region_code_known`), 9–17 the GB 11714 organisation code, 18 the GB 32100 check
+    character. Only digits and capital letters other than I, O, S, V, Z are allowed.
 
-    When both the embedded organisation code and the overall check character are wrong, both
-    are reported, separated by "；". Returns ``None`` when valid.
+    The embedded organisation code's own check character (position 17) is a stricter check, so
+    not an error: see :func:`credit_code_warning`. Returns ``None`` when valid.
     """
     if len(value) != 18:
         return "统一社会信用代码应为18位"
@@ -206,15 +207,26 @@ def credit_code_error(value: str) -> str | None:
             return f"统一社会信用代码含有不允许的字符“{char}”（只能使用数字和大写字母）"
     if not value[2:8].isdigit():
         return "统一社会信用代码第3–8位（登记管理机关行政区划码）应为6位数字"
-    problems = []
-    organisation_check = organisation_check_character(value[8:16])
-    if value[16] != organisation_check:
-        # Positions 9–17 are a GB 11714 organisation code whose check character is position 17.
-        problems.append(f"统一社会信用代码中的组织机构代码（第9–17位）校验码错误，第17位应为{organisation_check}")
     expected = credit_check_character(value[:17])
     if value[17] != expected:
-        problems.append(f"统一社会信用代码校验码错误，应为{expected}")
-    return "；".join(problems) or None
+        return f"统一社会信用代码校验码错误，应为{expected}"
+    return None
+
+
+def credit_code_warning(value: str) -> str | None:
+    """The stricter check of a 统一社会信用代码 that :func:`credit_code_error` accepts: positions
+    9–17 are a GB 11714-1997 organisation code whose check character is position 17.
+
+    Reported as a warning, never an error (interchange.md §1, "What is an error"). Returns
+    ``None`` when the embedded code is valid, or when ``value`` has an error of its own (that
+    error is reported instead).
+    """
+    if credit_code_error(value) is not None:
+        return None
+    organisation_check = organisation_check_character(value[8:16])
+    if value[16] != organisation_check:
+        return f"统一社会信用代码中的组织机构代码（第9–17位）校验码错误，第17位应为{organisation_check}"
+    return None
 
 
 # ---------------------------------------------------------------------------

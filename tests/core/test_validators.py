@@ -13,6 +13,7 @@ from bianzhi.core.validators import (
     CREDIT_WEIGHTS,
     credit_check_character,
     credit_code_error,
+    credit_code_warning,
     id_check_character,
     id_number_birth_date,
     id_number_error,
@@ -244,19 +245,54 @@ def test_credit_code_weighted_sum_divisible_by_31_gives_check_zero() -> None:
     assert credit_code_error(body + "1") == "统一社会信用代码校验码错误，应为0"
 
 
-def test_embedded_organisation_code_check_is_reported() -> None:
-    # Change position 17 (the GB 11714 check, 7 → 8) and recompute the GB 32100 check so only
-    # the embedded organisation code is wrong.
+def test_embedded_organisation_code_check_is_a_warning_not_an_error() -> None:
+    # interchange.md §1: the rule is 18 characters and a valid GB 32100 check character; the GB 11714
+    # check of the embedded organisation code (positions 9–17) is a stricter check, so a warning.
+    # Change position 17 (the GB 11714 check, 7 → 8) and recompute the GB 32100 check so only the
+    # embedded organisation code is wrong.
     body = "91310230MA1K314J8"
     value = body + credit_check_character(body)
-    assert credit_code_error(value) == "统一社会信用代码中的组织机构代码（第9–17位）校验码错误，第17位应为7"
+    assert organisation_code_error(value[8:17]) is not None
+    assert credit_code_error(value) is None
+    assert credit_code_warning(value) == "统一社会信用代码中的组织机构代码（第9–17位）校验码错误，第17位应为7"
 
 
-def test_both_checks_failing_are_both_reported() -> None:
-    message = credit_code_error("91310230MA1K314K67")
-    assert message == (
-        "统一社会信用代码中的组织机构代码（第9–17位）校验码错误，第17位应为5；统一社会信用代码校验码错误，应为A"
-    )
+@pytest.mark.parametrize("value", CREDIT_VECTORS)
+def test_valid_credit_codes_have_no_warning(value: str) -> None:
+    assert credit_code_warning(value) is None
+
+
+def test_embedded_organisation_check_letter_is_a_warning() -> None:
+    # A letter other than X at position 17 can never be a GB 11714 check character.
+    body = "91310230MA1K314JA"
+    value = body + credit_check_character(body)
+    assert credit_code_error(value) is None
+    assert credit_code_warning(value) == "统一社会信用代码中的组织机构代码（第9–17位）校验码错误，第17位应为7"
+
+
+def test_wrong_check_character_is_the_error_and_no_warning() -> None:
+    # Both checks failing: the GB 32100 check character is the error; the cell gets no warning besides.
+    value = "91310230MA1K314K67"
+    assert credit_code_error(value) == "统一社会信用代码校验码错误，应为A"
+    assert credit_code_warning(value) is None
+
+
+@pytest.mark.parametrize("value", ["", "91350100M000100Y4", "91350100m000100Y43", "9135010AM000100Y4X"])
+def test_malformed_credit_codes_have_no_warning(value: str) -> None:
+    assert credit_code_error(value) is not None
+    assert credit_code_warning(value) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=CREDIT_CHARSET, min_size=8, max_size=8), st.sampled_from(CREDIT_CHARSET))
+def test_any_organisation_check_with_a_right_gb32100_check_is_accepted(organisation: str, check: str) -> None:
+    body = "91330602" + organisation + check
+    value = body + credit_check_character(body)
+    assert credit_code_error(value) is None
+    if check == organisation_check_character(organisation):
+        assert credit_code_warning(value) is None
+    else:
+        assert credit_code_warning(value) is not None
 
 
 @pytest.mark.parametrize("letter", list("IOSVZ"))

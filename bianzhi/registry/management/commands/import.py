@@ -6,48 +6,85 @@ import getpass
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from bianzhi.core.cli import (
+    DAY_RANGE,
+    REJECTED,
+    DataCommand,
+    ProgressLine,
+    ensure_migrated,
+    iso_date,
+    text_option,
+    write_json,
+    write_text,
+)
+from bianzhi.registry.services import ImportResult, workbook_import
 
-from bianzhi.core.cli import REJECTED, ProgressLine, ensure_migrated, iso_date, write_json, write_text
-from bianzhi.registry.services import workbook_import
+#: ChangeSet.document_number's length
+DOCUMENT_NUMBER_LENGTH = 200
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "导入标准工作簿（.xlsx、CSV 文件夹或 zip）：全部校验通过才写入，否则一行不写并列出全部问题"
-    # The data commands skip Django's system checks (URLs, admin, API schema): they cost half a
-    # second a call and concern the web server; `bianzhi migrate` and `bianzhi check` still run them.
-    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="工作簿 .xlsx、CSV 文件夹或 .zip")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
-        parser.add_argument("--effective", type=iso_date, help="变更生效日期 YYYY-MM-DD（默认今天）")
-        parser.add_argument("--reason", default="", help="变更理由")
-        parser.add_argument("--document-number", default="", help="批准文号")
+        parser.add_argument("--effective", type=iso_date, help=f"变更生效日期 YYYY-MM-DD（默认今天；{DAY_RANGE}）")
+        parser.add_argument("--reason", type=text_option(), default="", help="变更理由")
+        parser.add_argument(
+            "--document-number",
+            type=text_option(DOCUMENT_NUMBER_LENGTH),
+            default="",
+            help=f"批准文号（至多 {DOCUMENT_NUMBER_LENGTH} 个字符）",
+        )
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
     def handle(self, *args, **options):
+        if not options["path"].strip():
+            self.misuse("参数 path：路径不能为空，请给出工作簿（.xlsx、CSV 文件夹或 .zip）的路径")
         ensure_migrated()
-        progress = ProgressLine()
-        try:
-            result = workbook_import(
-                path=Path(options["path"]),
-                dry_run=options["dry_run"],
-                effective=options["effective"],
-                reason=options["reason"],
-                document_number=options["document_number"],
-                actor=f"命令行 {getpass.getuser()}",
-                source="import",
-                progress=progress,
-            )
-        finally:
-            progress.done()
+        result = _unnamable(options)
+        if result is None:
+            progress = ProgressLine()
+            try:
+                result = workbook_import(
+                    path=Path(options["path"]),
+                    dry_run=options["dry_run"],
+                    effective=options["effective"],
+                    reason=options["reason"],
+                    document_number=options["document_number"],
+                    actor=f"命令行 {_os_user()}",
+                    source="import",
+                    progress=progress,
+                )
+            finally:
+                progress.done()
         if options["json"]:
             write_json(result.as_json())
         else:
             write_text(_human(result))
         if not result.ok:
             sys.exit(REJECTED)
+
+
+def _unnamable(options) -> ImportResult | None:
+    """A path that is not valid Unicode (a file name in another encoding than UTF-8) cannot be
+    named in the change log: rejected before it is read."""
+    try:
+        options["path"].encode("utf-8")
+    except UnicodeEncodeError:
+        message = "文件名或路径含有非 UTF-8 编码的字符，无法记入变更日志；请重命名后再导入"
+        return ImportResult(
+            ok=False, dry_run=options["dry_run"], errors=[{"sheet": "", "row": 0, "column": "", "message": message}]
+        )
+    return None
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a uid without a passwd entry and no USER/LOGNAME in the environment
+        return "未知用户"
 
 
 def _human(result) -> str:

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
-from bianzhi.core.cli import ensure_migrated, iso_date, write_json, write_text
+from bianzhi.core.cli import DAY_RANGE, DataCommand, ensure_migrated, iso_date, write_json, write_text
 from bianzhi.core.dates import today
 from bianzhi.supervision.services import monitoring_run
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "按负面清单规则监测（默认今天，北京时间）"
-    # The data commands skip Django's system checks (URLs, admin, API schema): they cost half a
-    # second a call and concern the web server; `bianzhi migrate` and `bianzhi check` still run them.
-    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=iso_date, help="监测日期 YYYY-MM-DD（默认今天）")
+        parser.add_argument("--as-of", type=iso_date, help=f"监测日期 YYYY-MM-DD（默认今天；{DAY_RANGE}）")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args, **options):
