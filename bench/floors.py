@@ -76,7 +76,8 @@ _ACTIVE = """
     FROM registry_personversion pv JOIN registry_person p ON p.id = pv.person_id
     JOIN active a ON a.unit_id = pv.unit_id
     WHERE pv.valid_from <= {d} AND pv.valid_to > {d}
-      AND (p.entry_date IS NULL OR p.entry_date <= {d}) AND (p.status = '在编' OR p.left_date > {d})),
+      AND (pv.entry_date IS NULL OR pv.entry_date <= {d})
+      AND ((pv.status = '在编' AND pv.left_on IS NULL) OR pv.left_on > {d})),
   approved AS (
     SELECT unit_id, staffing_type, SUM(n) AS n FROM (
       SELECT unit_id, staffing_type, approved AS n FROM registry_staffingquota
@@ -129,13 +130,12 @@ def monitor_floor_sql(day: str, month_start: str, window_start: str, *, postgres
         + f"""SELECT pv.unit_id, p.id_number FROM registry_person p
         JOIN registry_personversion pv ON pv.person_id = p.id AND pv.valid_from <= {d} AND pv.valid_to > {d}
         JOIN active a ON a.unit_id = pv.unit_id
-        WHERE p.status <> '在编' AND p.left_date IS NOT NULL AND p.write_off_deadline < {d}
-          AND (p.written_off_date IS NULL OR p.written_off_date > {d})""",
+        WHERE pv.status <> '在编' AND pv.left_on <= {d} AND pv.write_off_deadline < {d}
+          AND (pv.written_off_date IS NULL OR pv.written_off_date > {d})""",
         "vacancy_idle": head
         + f""", actual AS (SELECT unit_id, staffing_type, COUNT(*) AS n FROM staff GROUP BY unit_id, staffing_type),
         used AS (SELECT DISTINCT pv.unit_id, pv.staffing_type FROM registry_personversion pv
-          JOIN registry_person p ON p.id = pv.person_id
-          WHERE pv.valid_from <= {d} AND pv.valid_to > {d} AND p.entry_date > {w} AND p.entry_date <= {d})
+          WHERE pv.valid_from <= {d} AND pv.valid_to > {d} AND pv.entry_date > {w} AND pv.entry_date <= {d})
         SELECT a.unit_id, a.staffing_type FROM approved a
         LEFT JOIN actual t ON t.unit_id = a.unit_id AND t.staffing_type = a.staffing_type
         LEFT JOIN used u ON u.unit_id = a.unit_id AND u.staffing_type = a.staffing_type

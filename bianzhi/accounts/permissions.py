@@ -36,6 +36,7 @@ class Action(StrEnum):
     VIEW_CHANGELOG = "view_changelog"  # read the change log
     VIEW_FULL_ID = "view_full_id"  # see ID numbers whole
     MANAGE_TOKENS = "manage_tokens"  # create, list and revoke one's own API tokens
+    CONFIGURE_RULES = "configure_rules"  # switch monitoring rules on or off, set severity and parameters
 
 
 #: domain.md §11 as a table: the actions each role may take (within its scope).
@@ -51,6 +52,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_CHANGELOG,
             Action.VIEW_FULL_ID,
             Action.MANAGE_TOKENS,
+            Action.CONFIGURE_RULES,
         }
     ),
     Role.UNIT_HR: frozenset({Action.VIEW, Action.CHANGE_PEOPLE, Action.VIEW_FULL_ID, Action.MANAGE_TOKENS}),

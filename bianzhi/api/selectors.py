@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from bianzhi.accounts.permissions import Action, restrict
 from bianzhi.registry import selectors as registry
+from bianzhi.registry.choices import LoanStatus
 from bianzhi.registry.models import (
     InstitutionLimit,
     Person,
@@ -118,11 +119,13 @@ def position_list(*, user: Any, day: dt.date, unit_ids: set[int] | None, categor
 def loan_list(
     *, user: Any, day: dt.date, unit_ids: set[int] | None, staffing_type: str = "", status: str = ""
 ) -> QuerySet[Any]:
-    qs = _as_of(TurnoverLoan.objects.all(), TurnoverLoan, day, unit_ids)
+    qs = _as_of(TurnoverLoan.objects.all(), TurnoverLoan, day, unit_ids).filter(start_date__lte=day)
     if staffing_type:
         qs = qs.filter(staffing_type=staffing_type)
-    if status:
-        qs = qs.filter(status=status)
+    if status == LoanStatus.IN_USE:
+        qs = qs.filter(TurnoverLoan.in_use_on(day))
+    elif status:
+        qs = qs.exclude(TurnoverLoan.in_use_on(day))
     return restrict(qs, user, Action.VIEW).select_related("unit").order_by("unit__code", "staffing_type", "start_date")
 
 
@@ -156,11 +159,11 @@ def person_version_list(
         number = q.strip().upper()
         qs = qs.filter(Q(name__icontains=q.strip()) | Q(person__id_number=number))
     if on_staff is True:
-        qs = qs.filter(Person.on_staff_on(day, prefix="person__"))
+        qs = qs.filter(PersonVersion.on_staff_on(day))
     elif on_staff is False:
-        qs = qs.exclude(Person.on_staff_on(day, prefix="person__"))
+        qs = qs.exclude(PersonVersion.on_staff_on(day))
     if status:
-        qs = qs.filter(person__status=status)
+        qs = qs.filter(status=status)
     if staffing_type:
         qs = qs.filter(staffing_type=staffing_type)
     if category:

@@ -20,6 +20,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
+from bianzhi.core.dates import END
+
 CHUNK = 5000
 
 
@@ -152,16 +154,27 @@ def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     return count
 
 
+class PeriodConflict(Exception):
+    """A version to close was no longer open: someone else changed the fact since it was read."""
+
+
 def close_versions(model: type[Model], ids: Sequence[int], valid_to: dt.date) -> int:
-    """End the period of the given version rows on ``valid_to`` (one UPDATE per chunk of ids)."""
+    """End the period of the given version rows on ``valid_to`` (one UPDATE per chunk of ids).
+    Only periods still open are closed; if any is not, ``PeriodConflict`` (the caller's transaction
+    then undoes everything)."""
     table = connection.ops.quote_name(_table(model))
-    value = valid_to if connection.vendor == "postgresql" else valid_to.isoformat()
+    convert = _pg_value if connection.vendor == "postgresql" else _sqlite_value
     count = 0
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 900):
             batch = list(ids[start : start + 900])
             marks = ", ".join(["%s"] * len(batch))
-            cursor.execute(f"UPDATE {table} SET valid_to = %s WHERE id IN ({marks})", [value, *batch])
+            cursor.execute(
+                f"UPDATE {table} SET valid_to = %s WHERE id IN ({marks}) AND valid_to = %s",
+                [convert(valid_to), *batch, convert(END)],
+            )
+            if cursor.rowcount != len(batch):
+                raise PeriodConflict(f"{model._meta.verbose_name}：{len(batch) - cursor.rowcount} 条记录已被他人修改")
             count += len(batch)
     return count
 

@@ -80,6 +80,10 @@ class PersonVersionInline(admin.TabularInline):
         "staffing_type",
         "category",
         "position_category",
+        "status",
+        "entry_date",
+        "left_on",
+        "written_off_date",
         "retirement_month",
     )
     readonly_fields = fields
@@ -92,8 +96,7 @@ class PersonVersionInline(admin.TabularInline):
 
 @admin.register(models.Person)
 class PersonAdmin(ReadOnlyAdmin):
-    list_display = ("id_number", "status", "entry_date", "left_date", "written_off_date", "write_off_deadline")
-    list_filter = ("status",)
+    list_display = ("id_number",)
     search_fields = ("id_number", "versions__name")
     inlines = [PersonVersionInline]
 
@@ -107,10 +110,12 @@ class PersonVersionAdmin(ReadOnlyAdmin):
         "staffing_type",
         "category",
         "position_category",
+        "status",
+        "left_on",
         "valid_from",
         "valid_to",
     )
-    list_filter = ("staffing_type", "category", "position_category")
+    list_filter = ("status", "staffing_type", "category", "position_category")
     search_fields = ("person__id_number", "name", "unit__code")
 
 

@@ -106,6 +106,7 @@ class UnitVersion(Versioned):
         indexes = [models.Index(fields=["unit", "valid_to"]), models.Index(fields=["parent", "valid_to"])]
         constraints = [
             models.UniqueConstraint(fields=["unit", "valid_from"], name="unitversion_unique_start"),
+            models.UniqueConstraint(fields=["unit"], condition=Q(valid_to=END), name="unitversion_one_open"),
             models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="unitversion_period"),
         ]
 
@@ -127,6 +128,9 @@ class StaffingQuota(Versioned):
         indexes = [models.Index(fields=["unit", "staffing_type", "valid_to"])]
         constraints = [
             models.UniqueConstraint(fields=["unit", "staffing_type", "valid_from"], name="staffingquota_unique_start"),
+            models.UniqueConstraint(
+                fields=["unit", "staffing_type"], condition=Q(valid_to=END), name="staffingquota_one_open"
+            ),
             models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="staffingquota_period"),
         ]
 
@@ -147,6 +151,9 @@ class PositionQuota(Versioned):
         ordering = ["unit__code", "category", "valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "category", "valid_from"], name="positionquota_unique_start"),
+            models.UniqueConstraint(
+                fields=["unit", "category"], condition=Q(valid_to=END), name="positionquota_one_open"
+            ),
             models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="positionquota_period"),
         ]
 
@@ -163,6 +170,14 @@ class TurnoverLoan(Versioned):
     quantity = models.PositiveIntegerField("数量")
     due_date = models.DateField("回收日期")
     status = models.CharField("状态", max_length=4, choices=LoanStatus.choices)
+    # When the loan went back: its own dates (interchange.md §1), the same on every version.
+    returned_date = models.DateField("实际回收日期", null=True, blank=True, help_text="如填报")
+    returned_on = models.DateField(
+        "收回生效日期",
+        null=True,
+        blank=True,
+        help_text="实际回收日期；未填时为状态变更的生效日期（首次导入即为已回收的，为回收日期）",
+    )
 
     class Meta:
         verbose_name = "周转编制"
@@ -172,6 +187,9 @@ class TurnoverLoan(Versioned):
             models.UniqueConstraint(
                 fields=["unit", "staffing_type", "start_date", "valid_from"], name="turnoverloan_unique_start"
             ),
+            models.UniqueConstraint(
+                fields=["unit", "staffing_type", "start_date"], condition=Q(valid_to=END), name="turnoverloan_one_open"
+            ),
             models.CheckConstraint(condition=Q(due_date__gt=F("start_date")), name="turnoverloan_due_after_start"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="turnoverloan_quantity_positive"),
             models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="turnoverloan_period"),
@@ -179,6 +197,26 @@ class TurnoverLoan(Versioned):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.staffing_type} {self.quantity}（{self.start_date}—{self.due_date}）"
+
+    @staticmethod
+    def in_use_on(day, prefix: str = "") -> Q:
+        """domain.md §3, on the version in force on D: 使用日期 ≤ D and not returned by D."""
+        p = prefix
+        kept = Q(**{f"{p}status": LoanStatus.IN_USE, f"{p}returned_on__isnull": True})
+        return Q(**{f"{p}start_date__lte": day}) & (kept | Q(**{f"{p}returned_on__gt": day}))
+
+    def is_in_use(self, day) -> bool:
+        if self.start_date > day:
+            return False
+        if self.returned_on is not None:
+            return self.returned_on > day
+        return self.status == LoanStatus.IN_USE
+
+    def status_on(self, day) -> str:
+        """状态 as of D (a loan not yet lent on D reads 使用中: it is listed from 使用日期 on)."""
+        if self.returned_on is not None and self.returned_on <= day:
+            return LoanStatus.RETURNED
+        return LoanStatus.IN_USE if self.returned_on is not None else self.status
 
 
 class InstitutionLimit(Versioned):
@@ -194,6 +232,9 @@ class InstitutionLimit(Versioned):
         ordering = ["region", "category", "valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["region", "category", "valid_from"], name="institutionlimit_unique_start"),
+            models.UniqueConstraint(
+                fields=["region", "category"], condition=Q(valid_to=END), name="institutionlimit_one_open"
+            ),
             models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="institutionlimit_period"),
         ]
 
@@ -202,44 +243,23 @@ class InstitutionLimit(Versioned):
 
 
 class Person(models.Model):
-    """实有人员: identity (身份证号) and the dates that define "on staff" (domain.md §3)."""
+    """实有人员: the identity (身份证号). Everything else about a person — the status and the dates
+    that place it, the unit, type and post — holds over a period (``PersonVersion``)."""
 
     # Unique through a constraint rather than unique=True, which on PostgreSQL would add a second
     # (LIKE-pattern) index on a million rows that no query uses: people are found by exact number.
     # On PostgreSQL the column compares bytewise (COLLATE "C", migration 0005): the number is ASCII,
     # so the order is the same, and sorting and comparing a million of them costs a third.
     id_number = models.CharField("身份证号", max_length=18)
-    status = models.CharField("人员状态", max_length=4, choices=PersonStatus.choices)
-    entry_date = models.DateField("进编日期", null=True, blank=True)
-    left_date = models.DateField("离编日期", null=True, blank=True)
-    written_off_date = models.DateField("核销日期", null=True, blank=True)
-    write_off_deadline = models.DateField(
-        "核销期限", null=True, blank=True, help_text="离编日期后第10个工作日（domain.md §4 late_write_off）"
-    )
 
     class Meta:
         verbose_name = "人员"
         verbose_name_plural = "人员"
         ordering = ["id_number"]
-        # Only the people no longer on staff (a few in a hundred): the ones late_write_off and the
-        # pages about leavers look for.
-        indexes = [
-            models.Index(
-                fields=["status", "left_date"], condition=~Q(status=PersonStatus.ON_STAFF), name="person_leaving"
-            ),
-        ]
         constraints = [models.UniqueConstraint(fields=["id_number"], name="person_unique_id_number")]
 
     def __str__(self) -> str:
         return self.id_number
-
-    @staticmethod
-    def on_staff_on(day, prefix: str = "") -> Q:
-        """domain.md §3: 进编日期 empty or ≤ D, and 在编 or left later than D."""
-        p = prefix
-        entered = Q(**{f"{p}entry_date__isnull": True}) | Q(**{f"{p}entry_date__lte": day})
-        staying = Q(**{f"{p}status": PersonStatus.ON_STAFF}) | Q(**{f"{p}left_date__gt": day})
-        return entered & staying
 
 
 class PersonVersion(Versioned):
@@ -276,6 +296,19 @@ class PersonVersion(Versioned):
     position_category = models.CharField("职数类别", max_length=8, choices=PositionCategory.choices, blank=True)
     original_age = models.PositiveSmallIntegerField("原退休年龄", null=True, blank=True)
     retirement_month = models.DateField("法定退休月份", help_text="该月1日；按 2025 年改革规则计算（domain.md §5）")
+    # 人员状态 is a value with periods like the others; the dates that place it are the person's own
+    # (interchange.md §1 "Dates and periods"): they hold for the whole spell on staff they belong to,
+    # so every version of that spell carries them, and a correction rewrites them all.
+    status = models.CharField("人员状态", max_length=4, choices=PersonStatus.choices, default=PersonStatus.ON_STAFF)
+    entry_date = models.DateField("进编日期", null=True, blank=True)
+    left_date = models.DateField("离编日期", null=True, blank=True, help_text="如填报")
+    left_on = models.DateField(
+        "离编生效日期", null=True, blank=True, help_text="离编日期；未填时为状态变更的生效日期（各规则以此为离编日）"
+    )
+    written_off_date = models.DateField("核销日期", null=True, blank=True)
+    write_off_deadline = models.DateField(
+        "核销期限", null=True, blank=True, help_text="离编后第10个工作日（domain.md §4 late_write_off）"
+    )
 
     class Meta:
         verbose_name = "人员信息（分期）"
@@ -288,14 +321,48 @@ class PersonVersion(Versioned):
                 condition=Q(internal_division__isnull=False),
                 name="personversion_division",
             ),
+            # Only the versions of people who left (a few in a hundred): what late_write_off reads.
+            models.Index(
+                fields=["write_off_deadline"],
+                condition=Q(write_off_deadline__isnull=False),
+                name="personversion_leaving",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["person", "valid_from"], name="personversion_unique_start"),
+            # One open period per fact, on both engines (issue 12: concurrent writers left a person
+            # in force 16 times); a GiST exclusion over every period costs ~1 min at a million rows.
+            models.UniqueConstraint(fields=["person"], condition=Q(valid_to=END), name="personversion_one_open"),
             models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="personversion_period"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.unit_id}"
+
+    @staticmethod
+    def on_staff_on(day, prefix: str = "") -> Q:
+        """domain.md §3, on the version in force on D: entered by D (进编日期 empty or ≤ D), and 在编
+        with no departure, or departed after D (``left_on``: the spell's 离编日期 or implied day)."""
+        p = prefix
+        entered = Q(**{f"{p}entry_date__isnull": True}) | Q(**{f"{p}entry_date__lte": day})
+        staying = Q(**{f"{p}status": PersonStatus.ON_STAFF, f"{p}left_on__isnull": True}) | Q(
+            **{f"{p}left_on__gt": day}
+        )
+        return entered & staying
+
+    def is_on_staff(self, day) -> bool:
+        """``on_staff_on`` for this version, in Python."""
+        if self.entry_date is not None and self.entry_date > day:
+            return False
+        if self.left_on is not None:
+            return self.left_on > day
+        return self.status == PersonStatus.ON_STAFF
+
+    def status_on(self, day) -> str:
+        """人员状态 as of D: 在编 while on staff (a spell placed by its dates), else the version's."""
+        if self.is_on_staff(day):
+            return PersonStatus.ON_STAFF
+        return self.status
 
 
 class Suspension(models.Model):

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 
 from bianzhi.core.memo import shared
-from bianzhi.registry.choices import LIMIT_KINDS, LoanStatus, UnitKind
+from bianzhi.registry.choices import LIMIT_KINDS, UnitKind
 from bianzhi.registry.models import (
     InstitutionLimit,
-    Person,
     PersonVersion,
     PositionQuota,
     StaffingQuota,
@@ -51,14 +50,14 @@ def unit_codes_as_of(day: dt.date, unit_ids: frozenset[int] | None = None) -> di
 def people_on_staff(day: dt.date, *, active: bool = True) -> QuerySet[PersonVersion]:
     """People on staff on D (domain.md §3), with their attributes as of D, in units active on D
     (in any unit, active or not, with ``active=False``: ``orphaned_staffing``)."""
-    qs = PersonVersion.objects.filter(PersonVersion.as_of(day), Person.on_staff_on(day, prefix="person__"))
+    qs = PersonVersion.objects.filter(PersonVersion.as_of(day), PersonVersion.on_staff_on(day))
     return qs.filter(Unit.active_on(day, prefix="unit__")) if active else qs
 
 
 def loans_in_use(day: dt.date, *, active: bool = True) -> QuerySet[TurnoverLoan]:
     """Loans in use on D (domain.md §3): 使用日期 ≤ D and not returned by D; in units active on D
     unless ``active=False``."""
-    qs = TurnoverLoan.objects.filter(TurnoverLoan.as_of(day), status=LoanStatus.IN_USE, start_date__lte=day)
+    qs = TurnoverLoan.objects.filter(TurnoverLoan.as_of(day), TurnoverLoan.in_use_on(day))
     return qs.filter(Unit.active_on(day, prefix="unit__")) if active else qs
 
 

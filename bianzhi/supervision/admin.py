@@ -11,15 +11,27 @@ class RuleSettingAdmin(admin.ModelAdmin):
     """Switch rules on or off and tune them; every change is logged through the service."""
 
     list_display = ("rule", "rule_name", "enabled", "severity", "params", "updated_at")
-    fields = ("rule", "enabled", "severity", "params")
+    fields = ("rule", "enabled", "severity", "params", "param_help")
 
     @admin.display(description="规则名称")
     def rule_name(self, obj):
         names = {r.id: r.name for r in all_rules()}
         return names.get(obj.rule, "")
 
+    @admin.display(description="参数说明")
+    def param_help(self, obj):
+        """Each parameter of the rule (checked against this schema when saved; the model's
+        ``clean`` turns a bad value into a form error naming it)."""
+        rules = [r for r in all_rules() if r.id == obj.rule] if obj and obj.rule else all_rules()
+        lines = [
+            f"{rule.id}.{name}：{param.label}（默认 {param.default!r}）— {param.help}"
+            for rule in rules
+            for name, param in rule.param_schema.items()
+        ]
+        return "\n".join(lines) or "无参数"
+
     def get_readonly_fields(self, request, obj=None):
-        return ("rule",) if obj else ()
+        return ("rule", "param_help") if obj else ("param_help",)
 
     def save_model(self, request, obj, form, change):
         saved = rule_setting_update(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -28,15 +29,40 @@ class RuleSetting(models.Model):
     def __str__(self) -> str:
         return self.rule
 
+    def clean(self) -> None:
+        """The rule must be registered and every parameter fit its schema (forms, the admin)."""
+        from bianzhi.supervision.rulebook import ParamError, get_rule, validate_params
+
+        try:
+            rule = get_rule(self.rule)
+        except KeyError:
+            raise ValidationError({"rule": f"没有编号为“{self.rule}”的监测规则"}) from None
+        try:
+            self.params = validate_params(rule, self.params if self.params is not None else {})
+        except ParamError as exc:
+            raise ValidationError({"params": str(exc)}) from None
+
 
 class MonitoringRun(models.Model):
-    """One evaluation of the enabled rules as of a day (full, or for a set of units)."""
+    """One evaluation of the enabled rules as of a day: full (``full``), or partial — for the units
+    in ``units`` (codes), except the rules listed in ``coverage`` with a wider reach (``over_limit``:
+    the units' parents and divisions). The current alerts of a day lay the partial runs over the
+    latest full run (``bianzhi.supervision.selectors.current_alerts``)."""
 
     as_of = models.DateField("监测日期", db_index=True)
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     scope = models.CharField("范围", max_length=200, blank=True, help_text="空为全区")
     alert_count = models.PositiveIntegerField("预警数", default=0)
+    full = models.BooleanField("全区运行", default=True)
+    units = models.JSONField("覆盖机构", default=list, blank=True, help_text="部分运行所评估机构的代码（全区运行为空）")
+    coverage = models.JSONField(
+        "规则覆盖范围",
+        default=dict,
+        blank=True,
+        help_text="覆盖范围与所评估机构不同的规则：规则编号 → {units: 机构代码, regions: 区划代码}",
+    )
+    warnings = models.JSONField("警告", default=list, blank=True, help_text="未能使用的规则设置等")
 
     class Meta:
         verbose_name = "监测运行"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 from typing import Any
 
@@ -166,7 +167,7 @@ class PersonFilter(FilterSet):
         label=_("Leader position"), choices=PositionCategory.choices, empty_label=_("All positions")
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), field_name="person__status", choices=PersonStatus.choices, empty_label=_("All statuses")
+        label=_("Status"), field_name="status", choices=PersonStatus.choices, empty_label=_("All statuses")
     )
 
     class Meta:
@@ -195,8 +196,8 @@ class PersonTable(Table):
         Column("category", _("Category"), order="category"),
         Column("post", _("Post"), order="post"),
         Column("position_category", _("Leader position"), order="position_category"),
-        Column("status", _("Status"), order="person__status"),
-        Column("entry_date", _("Entry date"), order="person__entry_date", kind="date"),
+        Column("status", _("Status"), order="status"),
+        Column("entry_date", _("Entry date"), order="entry_date", kind="date"),
         Column("retirement_month", _("Retirement month"), order="retirement_month"),
     ]
 
@@ -397,7 +398,15 @@ class UnitPositionTable(Table):
 
 
 class LoanFilter(StaffingTypeFilter):
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=LoanStatus.choices, empty_label=_("All statuses"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=LoanStatus.choices, empty_label=_("All statuses"), method="filter_status"
+    )
+    #: the day the table looks at (LoanTable.prepare_filterset): a loan's status is dated
+    day: dt.date | None = None
+
+    def filter_status(self, queryset: QuerySet[TurnoverLoan], name: str, value: str) -> QuerySet[TurnoverLoan]:
+        in_use = TurnoverLoan.in_use_on(self.day)
+        return queryset.filter(in_use) if value == LoanStatus.IN_USE else queryset.exclude(in_use)
 
 
 class LoanTable(Table):
@@ -410,11 +419,15 @@ class LoanTable(Table):
         Column("start_date", _("Start date"), order="start_date", kind="date"),
         Column("due_date", _("Due date"), order="due_date", kind="date"),
         Column("status", _("Status"), order="status"),
+        Column("returned_date", "实际回收日期", order="returned_on", kind="date"),
         Column("overdue", _("Overdue"), kind="bool"),
     ]
 
     def source(self) -> QuerySet[TurnoverLoan]:
         return selectors.loan_list(user=self.user, unit=self.context["unit"], day=self.day)
+
+    def prepare_filterset(self, filterset: FilterSet) -> None:
+        filterset.day = self.day  # type: ignore[attr-defined]
 
     def to_row(self, item: TurnoverLoan) -> Row:
         return {
@@ -422,8 +435,9 @@ class LoanTable(Table):
             "quantity": item.quantity,
             "start_date": item.start_date,
             "due_date": item.due_date,
-            "status": item.status,
-            "overdue": item.status == LoanStatus.IN_USE and item.due_date < self.day,
+            "status": item.status_on(self.day),
+            "returned_date": item.returned_on if item.returned_on and item.returned_on <= self.day else None,
+            "overdue": item.is_in_use(self.day) and item.due_date < self.day,
         }
 
 

@@ -40,9 +40,9 @@ from bianzhi.registry.models import (
 )
 from bianzhi.registry.selectors import RollUp, StaffingFigures
 from bianzhi.registry.trees import descendants_with_depth
-from bianzhi.supervision.models import Alert, MonitoringRun, Severity
+from bianzhi.supervision.models import MonitoringRun, Severity
 from bianzhi.supervision.rulebook import all_rules
-from bianzhi.supervision.services import alerts_evaluate
+from bianzhi.supervision.selectors import current_alerts, latest_full_run
 
 #: Alert colours of the unit tree: the highest severity of a unit's alerts, green without any.
 COLOUR_OF_SEVERITY: dict[str, str] = {Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "blue"}
@@ -240,7 +240,8 @@ def unit_choices(*, user: Any, day: dt.date) -> list[tuple[str, str]]:
 
 
 def loan_list(*, user: Any, unit: Unit, day: dt.date) -> QuerySet[TurnoverLoan]:
-    qs = TurnoverLoan.objects.filter(TurnoverLoan.as_of(day), unit=unit)
+    """The unit's loans of that day: lent by then (使用日期 ≤ D), as they stood on D."""
+    qs = TurnoverLoan.objects.filter(TurnoverLoan.as_of(day), unit=unit, start_date__lte=day)
     return restrict(qs, user, Action.VIEW).order_by("staffing_type", "start_date", "pk")
 
 
@@ -319,9 +320,9 @@ def person_row(*, user: Any, version: PersonVersion, day: dt.date, unit_names: d
         "category": version.category,
         "post": version.post,
         "position_category": version.position_category,
-        "status": person.status,
-        "entry_date": person.entry_date,
-        "left_date": person.left_date,
+        "status": version.status_on(day),
+        "entry_date": version.entry_date,
+        "left_date": version.left_on if version.left_on and version.left_on <= day else None,
         "retirement_month": version.retirement_month.strftime("%Y-%m") if version.retirement_month else "",
     }
 
@@ -344,12 +345,14 @@ def unit_names_as_of(unit_ids: set[int], day: dt.date) -> dict[int, str]:
 
 @dataclass
 class DayAlerts:
-    """The alerts as of a day the user may see: from the latest stored full run of that day when
-    there is one (so its run number can be cited), evaluated on the spot otherwise."""
+    """The current alerts of a day the user may see (domain.md §4): the latest stored full run of
+    that day (``run``, so its number can be cited) with the later partial runs laid over it
+    (``partial_runs``), or evaluated on the spot without a full run."""
 
     day: dt.date
     run: MonitoringRun | None
     rows: list[dict[str, Any]]
+    partial_runs: list[MonitoringRun] = field(default_factory=list)
 
     def colours(self) -> dict[str, str]:
         """unit code → colour of its highest-severity alert."""
@@ -372,29 +375,23 @@ def rule_names() -> dict[str, str]:
 
 
 def latest_run(day: dt.date) -> MonitoringRun | None:
-    return (
-        MonitoringRun.objects.filter(as_of=day, scope="", finished_at__isnull=False)
-        .order_by("-started_at", "-pk")
-        .first()
-    )
+    return latest_full_run(day)
 
 
 def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
-    """Alerts as of D within the user's scope, ID numbers masked per role (domain.md §11)."""
-    run = latest_run(day)
-    raw: list[dict[str, Any]]
-    if run is not None:
-        alerts = restrict(Alert.objects.filter(run=run), user, Action.VIEW).order_by("pk")
-        raw = [{**a.data, "rule": a.rule, "severity": a.severity, "message": a.message} for a in alerts]
-    else:
-        raw = alerts_evaluate(as_of=day)
-        allowed_codes = set(
-            restrict(
-                Unit.objects.filter(code__in={a.get("unit") for a in raw if a.get("unit")}), user, Action.VIEW
-            ).values_list("code", flat=True)
-        )
-        district = can(user, Action.VIEW)
-        raw = [a for a in raw if (a.get("unit") in allowed_codes if a.get("unit") else district)]
+    """The current alerts of D (``bianzhi.supervision.selectors.current_alerts``, the one
+    definition every page, export and API list shares) within the user's scope, ID numbers
+    masked per role (domain.md §11)."""
+    current = current_alerts(day=day)
+    raw = current.alerts
+    allowed_codes = set(
+        restrict(
+            Unit.objects.filter(code__in={a.get("unit") for a in raw if a.get("unit")}), user, Action.VIEW
+        ).values_list("code", flat=True)
+    )
+    district = can(user, Action.VIEW)
+    raw = [a for a in raw if (a.get("unit") in allowed_codes if a.get("unit") else district)]
+    run = current.full_run
     codes = {a.get("unit") for a in raw if a.get("unit")}
     units = dict(Unit.objects.filter(code__in=codes).values_list("code", "pk"))
     names = unit_names_as_of(set(units.values()), day)
@@ -428,4 +425,4 @@ def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
                 "message": message,
             }
         )
-    return DayAlerts(day=day, run=run, rows=rows)
+    return DayAlerts(day=day, run=run, rows=rows, partial_runs=list(current.partial_runs))

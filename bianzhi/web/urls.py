@@ -14,6 +14,8 @@ urlpatterns = [
     path("units/<str:code>/", views.UnitDetailView.as_view(), name="unit_detail"),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("alerts/", views.AlertListView.as_view(), name="alert_list"),
+    # Monitoring rule settings (bianzhi/web/rule_settings.py): names ``web:rules:setting_<action>``.
+    path("alerts/rules/", include("bianzhi.web.rule_settings")),
     # Import in the browser (bianzhi/web/imports.py): names ``web:imports:upload_<action>``.
     path("imports/", include("bianzhi.web.imports")),
 ]

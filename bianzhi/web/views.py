@@ -272,7 +272,11 @@ class AlertListView(Page):
 
     def context(self) -> dict[str, Any]:
         self.alerts = selectors.day_alerts(user=self.request.user, day=self.day)
-        return {"alerts": self.alerts, "alert_counts": self.alerts.counts()}
+        return {
+            "alerts": self.alerts,
+            "alert_counts": self.alerts.counts(),
+            "can_configure_rules": can(self.request.user, Action.CONFIGURE_RULES),
+        }
 
     def tables(self) -> list[Table]:
         return [AlertTable(request=self.request, day=self.day, prefix="", alerts=self.alerts)]

@@ -198,11 +198,12 @@ def _stored() -> list[tuple]:
     return sorted(
         PersonVersion.objects.values_list(
             "person__id_number",
-            "person__status",
-            "person__entry_date",
-            "person__left_date",
-            "person__written_off_date",
-            "person__write_off_deadline",
+            "status",
+            "entry_date",
+            "left_date",
+            "left_on",
+            "written_off_date",
+            "write_off_deadline",
             "valid_from",
             "valid_to",
             "name",

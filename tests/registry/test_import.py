@@ -345,7 +345,7 @@ def test_xlsx_numbers_and_dates(workbook, load):
     load({"机构": units, "人员": people}, fmt="xlsx")
     version = UnitVersion.objects.get()
     assert (version.region, version.approved_divisions) == ("330602", 2)
-    assert Person.objects.get().entry_date == dt.date(2010, 9, 1)
+    assert PersonVersion.objects.get().entry_date == dt.date(2010, 9, 1)
 
 
 def test_zip_of_csv_files(tmp_path, workbook):
@@ -522,7 +522,7 @@ def test_backdating_before_the_current_value_is_refused(load, workbook):
         path=workbook({"机构": [unit_row("A")], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 6}]}),
         effective=dt.date(2026, 4, 1),
     )
-    assert problems(result) == [("编制", 2, "机构代码")]
+    assert problems(result) == [("编制", 2, "核定数")]  # the first changed column (interchange.md §1)
 
 
 def test_xlsx_template_like_workbook_with_extra_sheets(tmp_path):

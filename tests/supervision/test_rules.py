@@ -38,6 +38,9 @@ def staffing_case(load, people: int, loan_status: str = "使用中"):
                     "使用日期": dt.date(2025, 1, 1),
                     "回收日期": dt.date(2027, 12, 31),
                     "状态": loan_status,
+                    # A returned loan says when (interchange.md §1): without the day, a first
+                    # import's 已回收 loan went back on its 回收日期, here after D.
+                    **({"实际回收日期": dt.date(2025, 6, 30)} if loan_status == "已回收" else {}),
                 }
             ],
             "人员": [person_row("A") for _ in range(people)],

@@ -27,7 +27,7 @@ from bianzhi.core.dates import add_months, today
 from bianzhi.registry.models import PersonVersion, Unit
 from bianzhi.supervision.models import Alert, MonitoringRun, Severity
 from bianzhi.supervision.rulebook import all_rules, effective_rules
-from bianzhi.supervision.selectors import retirements_forecast
+from bianzhi.supervision.selectors import current_alerts, retirements_forecast
 from bianzhi.supervision.services import alerts_evaluate, monitoring_run
 
 router = Router(tags=["监测预警"])
@@ -42,6 +42,11 @@ class RuleOut(Schema):
     severity: str = Field(..., description="当前严重程度：高、中、低")
     enabled: bool = Field(..., description="是否启用")
     params: dict[str, Any] = Field(default_factory=dict, description="当前参数")
+    param_schema: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="各参数的说明：type（float、int、bool）、default、label、help、minimum、maximum、nullable",
+    )
+    warnings: list[str] = Field(default_factory=list, description="保存的设置中未能使用、已按默认值处理的部分")
 
 
 class AlertOut(Schema):
@@ -56,8 +61,8 @@ class AlertOut(Schema):
 
 
 class StoredAlertOut(AlertOut):
-    id: int
-    run: int = Field(..., description="监测运行编号")
+    id: int | None = Field(None, description="预警编号（即时计算的为空）")
+    run: int | None = Field(None, description="发现该预警的监测运行编号（即时计算的为空）")
     as_of: dt.date = Field(..., description="监测日期")
 
 
@@ -66,7 +71,13 @@ class AlertPage(Page[AlertOut]):
 
 
 class StoredAlertPage(Page[StoredAlertOut]):
-    run: int | None = Field(None, description="所列预警所属的监测运行（尚无运行时为空）")
+    run: int | None = Field(
+        None, description="当前预警所依据的全区监测运行；指定 run 时为该运行；即时计算或尚无运行时为空"
+    )
+    partial_runs: list[int] = Field(
+        default_factory=list, description="叠加在该全区运行之上的部分（按机构）监测运行，按开始时间先后"
+    )
+    evaluated: bool = Field(False, description="该日没有全区监测运行，预警为即时计算")
     as_of: dt.date | None = None
 
 
@@ -75,7 +86,14 @@ class RunOut(Schema):
     as_of: dt.date = Field(..., description="监测日期")
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
-    alert_count: int = Field(..., description="全区预警数")
+    alert_count: int = Field(..., description="本次运行发现的预警数（部分运行只含所覆盖机构的）")
+    full: bool = Field(..., description="是否为全区运行")
+    units: list[str] = Field(default_factory=list, description="部分运行所评估机构的代码（全区运行为空）")
+    coverage: dict[str, Any] = Field(
+        default_factory=dict,
+        description="覆盖范围更广的规则：规则编号 → {units: 机构代码, regions: 区划代码}（如 over_limit 含上级机构和区划）",
+    )
+    warnings: list[str] = Field(default_factory=list, description="未能使用的规则设置等警告")
 
 
 class AlertFilters(Schema):
@@ -90,7 +108,8 @@ class EvaluateFilters(AlertFilters):
 
 
 class StoredFilters(AlertFilters):
-    run: int | None = Field(None, ge=1, le=MAX_ID, description="监测运行编号（默认最近一次）")
+    as_of: Day | None = Field(None, description="日期（默认最近一次监测运行的监测日期，尚无运行时为今天）")
+    run: int | None = Field(None, ge=1, le=MAX_ID, description="只看该次监测运行自己保存的预警")
 
 
 def _rule_names() -> dict[str, str]:
@@ -166,6 +185,19 @@ def rule_list(request: HttpRequest) -> list[dict[str, Any]]:
             "severity": r.severity,
             "enabled": r.enabled,
             "params": r.params,
+            "param_schema": {
+                name: {
+                    "type": param.type.__name__,
+                    "default": param.default,
+                    "label": param.label,
+                    "help": param.help,
+                    "minimum": param.minimum,
+                    "maximum": param.maximum,
+                    "nullable": param.nullable,
+                }
+                for name, param in r.rule.param_schema.items()
+            },
+            "warnings": list(r.warnings),
         }
         for r in effective_rules()
     ]
@@ -188,17 +220,41 @@ def alerts_evaluate_view(
     return {**paginate(visible, page, lambda a: viewer.show(a, names)), "as_of": day}
 
 
-@router.get("/alerts", response=replies({200: StoredAlertPage}, 404), summary="已保存的监测预警")
+@router.get("/alerts", response=replies({200: StoredAlertPage}, 404), summary="当前监测预警")
 def stored_alerts(request: HttpRequest, filters: Query[StoredFilters], page: Query[PageParams]) -> dict[str, Any]:
-    """一次监测运行（默认最近一次）保存的预警，可按规则、严重程度和机构筛选。"""
+    """某日的当前预警（domain.md §4）：该日最近一次全区监测运行的预警，叠加其后该日各次部分（按机构）
+    运行的结果；该日没有全区运行时即时计算（evaluated 为 true）。与预警页面、机构颜色所示一致。
+    日期默认为最近一次监测运行的监测日期。指定 run 时只列该次运行自己保存的预警。
+    可按规则、严重程度和机构筛选；单位人事干部只看到本单位及下属机构的预警。"""
     require_somewhere(request, Action.VIEW)
     _check_rule(filters.rule)
-    runs = MonitoringRun.objects.order_by("-started_at", "-id")
-    run = runs.filter(pk=filters.run).first() if filters.run else runs.first()
-    if filters.run and run is None:
-        raise not_found(f"监测运行 {filters.run}")
-    if run is None:
-        return {"total": 0, "limit": page.limit, "offset": page.offset, "items": [], "run": None, "as_of": None}
+    if filters.run:
+        run = MonitoringRun.objects.filter(pk=filters.run).first()
+        if run is None:
+            raise not_found(f"监测运行 {filters.run}")
+        return _run_alerts(request, filters, page, run)
+    day = filters.as_of
+    if day is None:
+        latest = MonitoringRun.objects.filter(finished_at__isnull=False).order_by("-started_at", "-id").first()
+        day = latest.as_of if latest is not None else today()
+    current = current_alerts(day=day)
+    codes = _unit_codes(request, filters, day)
+    entries = [e for e in current.entries if _matches(e.alert, filters, codes)]
+    viewer = _Viewer(request.user, {e.alert["unit"] for e in entries if e.alert.get("unit")})
+    visible = [e for e in entries if viewer.sees(e.alert)]
+    names = _rule_names()
+    listed = paginate(visible, page, lambda e: {**viewer.show(e.alert, names), "id": e.id, "run": e.run, "as_of": day})
+    return {
+        **listed,
+        "run": current.full_run.pk if current.full_run else None,
+        "partial_runs": [run.pk for run in current.partial_runs],
+        "evaluated": current.evaluated,
+        "as_of": day,
+    }
+
+
+def _run_alerts(request: HttpRequest, filters: StoredFilters, page: PageParams, run: MonitoringRun) -> dict[str, Any]:
+    """The alerts one run stored itself (for a partial run, only those of the units it covered)."""
     qs = Alert.objects.filter(run=run).order_by("id")
     if filters.rule:
         qs = qs.filter(rule=filters.rule)
@@ -227,13 +283,16 @@ def stored_alerts(request: HttpRequest, filters: Query[StoredFilters], page: Que
         "offset": page.offset,
         "items": items,
         "run": run.pk,
+        "partial_runs": [],
+        "evaluated": False,
         "as_of": run.as_of,
     }
 
 
 @router.get("/alerts/runs", response=replies({200: Page[RunOut]}), summary="监测运行列表")
 def run_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
-    """已保存的监测运行，最近的在前。预警数为全区数。"""
+    """已保存的监测运行，最近的在前；每次运行说明其范围：全区运行（full 为 true），或部分运行所评估的机构
+    （units）及覆盖范围更广的规则（coverage，如超限额含上级机构和区划）。"""
     require_somewhere(request, Action.VIEW)
     qs = MonitoringRun.objects.order_by("-started_at", "-id")
     return paginate(qs, page, _run_out)
@@ -246,6 +305,10 @@ def _run_out(run: MonitoringRun) -> dict[str, Any]:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "alert_count": run.alert_count,
+        "full": run.full,
+        "units": list(run.units or []),
+        "coverage": dict(run.coverage or {}),
+        "warnings": list(run.warnings or []),
     }
 
 

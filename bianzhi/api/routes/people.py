@@ -94,9 +94,7 @@ def _age(birth: dt.date, day: dt.date) -> int:
 def person_out(version: PersonVersion, day: dt.date, user: Any, unit_names: dict[int, str]) -> dict[str, Any]:
     person: Person = version.person
     whole = sees_full_id(user, version.unit_id)
-    on_staff = (person.entry_date is None or person.entry_date <= day) and (
-        person.status == PersonStatus.ON_STAFF or (person.left_date is not None and person.left_date > day)
-    )
+    on_staff = version.is_on_staff(day)
     return {
         "id": person.pk,
         "id_number": person.id_number if whole else mask_id_number(person.id_number),
@@ -117,11 +115,13 @@ def person_out(version: PersonVersion, day: dt.date, user: Any, unit_names: dict
         "staffing_type": version.staffing_type,
         "post": version.post,
         "position_category": version.position_category,
-        "status": person.status,
+        "status": version.status_on(day),
         "on_staff": on_staff,
-        "entry_date": person.entry_date,
-        "left_date": person.left_date,
-        "written_off_date": person.written_off_date,
+        "entry_date": version.entry_date,
+        "left_date": version.left_on if version.left_on and version.left_on <= day else None,
+        "written_off_date": version.written_off_date
+        if version.written_off_date and version.written_off_date <= day
+        else None,
         "original_retirement_age": version.original_age,
         "retirement_month": format_month(version.retirement_month),
         "valid_from": open_from(version.valid_from),

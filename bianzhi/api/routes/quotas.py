@@ -160,7 +160,8 @@ class LoanOut(Schema):
     quantity: int = Field(..., description="数量")
     start_date: dt.date = Field(..., description="使用日期")
     due_date: dt.date = Field(..., description="回收日期")
-    status: str = Field(..., description="状态：使用中 / 已回收")
+    status: str = Field(..., description="截至日期的状态：使用中 / 已回收")
+    returned_date: dt.date | None = Field(None, description="实际回收日期（截至日期已收回的）")
     overdue: bool = Field(..., description="截至日期仍使用中且已过回收日期")
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
@@ -178,8 +179,9 @@ def loan_out(row: TurnoverLoan, day: dt.date) -> dict[str, Any]:
         "quantity": row.quantity,
         "start_date": row.start_date,
         "due_date": row.due_date,
-        "status": row.status,
-        "overdue": row.status == LoanStatus.IN_USE and row.due_date < day,
+        "status": row.status_on(day),
+        "returned_date": row.returned_on if row.returned_on and row.returned_on <= day else None,
+        "overdue": row.is_in_use(day) and row.due_date < day,
         **_period(row),
     }
 

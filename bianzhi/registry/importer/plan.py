@@ -8,7 +8,7 @@ absent column keeps stored values; a present empty cell clears the value.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 
 from bianzhi.core.dates import END
 from bianzhi.core.workdays import write_off_deadline
-from bianzhi.registry.choices import PersonStatus
+from bianzhi.registry.choices import LoanStatus, PersonStatus
 from bianzhi.registry.importer.validate import Issues, ParsedSheet, StoredUnit
 from bianzhi.registry.models import (
     InstitutionLimit,
@@ -66,7 +66,12 @@ UNIT_DEFAULTS: dict[str, Any] = {
     "established": None,
     "abolished": None,
 }
-PERSON_IDENTITY = ("status", "entry_date", "left_date", "written_off_date", "write_off_deadline")
+#: a person's own dates (interchange.md §1 "Dates and periods"): a change is a correction of the
+#: spell they belong to, not a new period; ``left_on`` and ``write_off_deadline`` are derived
+PERSON_OWN_DATES = ("entry_date", "left_date", "left_on", "written_off_date", "write_off_deadline")
+#: 人员状态: a value with periods, whose change is placed by the own dates (write.place_status)
+PERSON_STATUS = ("status",)
+#: values with periods starting on ``--effective``
 PERSON_VERSIONED = (
     "name",
     "gender",
@@ -85,6 +90,8 @@ PERSON_VERSIONED = (
     "original_age",
     "retirement_month",
 )
+#: everything stored on a person's version (what a re-import compares)
+PERSON_FIELDS = (*PERSON_VERSIONED, *PERSON_STATUS, *PERSON_OWN_DATES)
 PERSON_DEFAULTS: dict[str, Any] = {
     "ethnicity": "",
     "political_status": "",
@@ -96,6 +103,7 @@ PERSON_DEFAULTS: dict[str, Any] = {
     "position_category": "",
     "entry_date": None,
     "left_date": None,
+    "left_on": None,
     "written_off_date": None,
     "original_age": None,
 }
@@ -108,9 +116,12 @@ NULLABLE = {
     "internal_division",
     "entry_date",
     "left_date",
+    "left_on",
     "written_off_date",
     "write_off_deadline",
     "original_age",
+    "returned_date",
+    "returned_on",
 }
 
 
@@ -293,6 +304,14 @@ class SimpleTable:
     key_fields: tuple[str, ...]  # as in the parsed row
     values: tuple[str, ...]  # versioned fields
     unit_keyed: bool = True
+    #: own dates (and what derives from them): corrected on every version, never a new period
+    own_dates: tuple[str, ...] = ()
+    #: computes derived values of ``after`` from it, the stored values and the effective day
+    derive: Callable[[dict[str, Any], dict[str, Any] | None, dt.date | None], None] | None = None
+
+    @property
+    def period_values(self) -> tuple[str, ...]:
+        return tuple(f for f in self.values if f not in self.own_dates)
 
     def load(self) -> dict[tuple, dict[str, Any]]:
         model_keys = ["unit__code" if f == "unit" else f for f in self.key_fields]
@@ -305,14 +324,17 @@ class SimpleTable:
             stored[key] = record
         return stored
 
-    def plan(self, sheet: ParsedSheet | None) -> SheetPlan:
+    def plan(self, sheet: ParsedSheet | None, effective: dt.date | None = None) -> SheetPlan:
         plan = SheetPlan(self.sheet)
         if sheet is None:
             return plan
         stored = self.load()
         for key, row in _first_rows(sheet, self.key_fields):
             previous = stored.get(key)
-            after = {f: _cell(row.values.get(f), f) for f in self.values}
+            base = _strip(previous) if previous else dict.fromkeys(self.values)
+            after = _merge(row.values, sheet.present, base, self.values)
+            if self.derive is not None:
+                self.derive(after, _strip(previous) if previous else None, effective)
             if previous is None:
                 plan.items.append(Planned(key, row.number, None, after))
             else:
@@ -331,8 +353,33 @@ class SimpleTable:
 
 QUOTA_TABLE = SimpleTable("编制", StaffingQuota, ("unit", "staffing_type"), ("approved",))
 POSITION_TABLE = SimpleTable("职数", PositionQuota, ("unit", "category"), ("approved",))
+
+
+def derive_loan(after: dict[str, Any], before: dict[str, Any] | None, effective: dt.date | None) -> None:
+    """When a loan went back (interchange.md §1 "Where periods start"): its 实际回收日期; else, for a
+    loan becoming 已回收 now, ``effective``; one already returned keeps its day; one stored as
+    已回收 when first imported went back on its 回收日期 (or on ``effective`` — the import's day —
+    when that is earlier: a loan reported returned is not in use after it). 使用中 clears both."""
+    if after["status"] == LoanStatus.IN_USE:
+        after["returned_date"] = after["returned_on"] = None
+    elif after["returned_date"]:
+        after["returned_on"] = after["returned_date"]
+    elif before is not None and before["status"] == LoanStatus.RETURNED and before.get("returned_on"):
+        after["returned_on"] = before["returned_on"]
+    elif before is not None:
+        after["returned_on"] = effective
+    else:
+        due = after["due_date"]
+        after["returned_on"] = min(due, effective) if effective and due else due
+
+
 LOAN_TABLE = SimpleTable(
-    "周转编制", TurnoverLoan, ("unit", "staffing_type", "start_date"), ("quantity", "due_date", "status")
+    "周转编制",
+    TurnoverLoan,
+    ("unit", "staffing_type", "start_date"),
+    ("quantity", "due_date", "status", "returned_date", "returned_on"),
+    own_dates=("returned_date", "returned_on"),
+    derive=derive_loan,
 )
 LIMIT_TABLE = SimpleTable("限额", InstitutionLimit, ("region", "category"), ("limit",), unit_keyed=False)
 
@@ -351,7 +398,7 @@ def _in_list(values: list[str]) -> Any:
 def load_people(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
     """Current stored values of the people named in the file, fetched in batches."""
     stored: dict[str, dict[str, Any]] = {}
-    plain = [f for f in PERSON_VERSIONED if f not in ("unit", "internal_division")]
+    plain = [f for f in PERSON_FIELDS if f not in ("unit", "internal_division")]
     if not Person.objects.exists():
         return stored  # a first load: nothing to compare with
     for chunk in _chunks(id_numbers, 20_000):
@@ -366,15 +413,12 @@ def load_people(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
                 "unit_code",
                 "division_code",
                 *plain,
-                *[f"person__{f}" for f in PERSON_IDENTITY],
             )
         )
         for r in rows:
             record = {f: r[f] for f in plain}
             record["unit"] = r["unit_code"]
             record["internal_division"] = r["division_code"]
-            for f in PERSON_IDENTITY:
-                record[f] = r[f"person__{f}"]
             record["_version_id"] = r["id"]
             record["_version_from"] = r["valid_from"]
             record["_id"] = r["person_id"]
@@ -382,37 +426,62 @@ def load_people(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
     return stored
 
 
-def derive_person(record: dict[str, Any]) -> dict[str, Any]:
-    """Computed fields: the statutory retirement month (domain.md §5) and the write-off deadline (§4)."""
+def derive_person(
+    record: dict[str, Any], before: dict[str, Any] | None = None, effective: dt.date | None = None
+) -> dict:
+    """Computed fields: the departure day, the statutory retirement month (domain.md §5) and the
+    write-off deadline (§4). 在编 clears 离编日期 and 核销日期 (interchange.md §1); a person leaving
+    在编 without a 离编日期 leaves on ``effective`` (the implied day is kept in ``left_on`` and never
+    written into 离编日期); one already gone keeps the day they left."""
     if record["status"] == PersonStatus.ON_STAFF:
         record["left_date"] = None  # 离编日期 is ignored for people 在编 (interchange.md §1)
+        record["written_off_date"] = None
+        record["left_on"] = None
+    elif record["left_date"]:
+        record["left_on"] = record["left_date"]
+    elif before is not None and before["status"] != PersonStatus.ON_STAFF:
+        record["left_on"] = before.get("left_on")
+    elif before is not None:
+        record["left_on"] = effective
+    else:
+        record["left_on"] = None  # stored as gone, with no day: never on staff
     record["retirement_month"] = retirement_month(
         birth_date=record["birth_date"],
         gender=record["gender"],
         person_category=record["category"],
         original_age=record["original_age"],
     )
-    left = record["left_date"]
-    record["write_off_deadline"] = (
-        write_off_deadline(left) if left and record["status"] != PersonStatus.ON_STAFF else None
-    )
+    left = record["left_on"]
+    record["write_off_deadline"] = write_off_deadline(left) if left else None
     return record
 
 
-def plan_people(sheet: ParsedSheet | None) -> SheetPlan:
+def plan_people(sheet: ParsedSheet | None, effective: dt.date | None = None, issues: Issues | None = None) -> SheetPlan:
     plan = SheetPlan("人员")
     if sheet is None:
         return plan
     rows = _first_rows(sheet, ("id_number",))
     stored = load_people([key[0] for key, _ in rows])
-    fields = (*PERSON_VERSIONED, *PERSON_IDENTITY)
     for (id_number,), row in rows:
         previous = stored.get(id_number)
         base = _strip(previous) if previous else {**PERSON_DEFAULTS}
-        record = derive_person(_merge(row.values, sheet.present, base, fields))
+        merged = _merge(row.values, sheet.present, base, PERSON_FIELDS)
+        record = derive_person(merged, _strip(previous) if previous else None, effective)
         if previous is None:
             plan.items.append(Planned((id_number,), row.number, None, record))
         else:
+            if (
+                issues is not None
+                and previous["status"] == PersonStatus.ON_STAFF
+                and record["status"] != PersonStatus.ON_STAFF
+                and not record["left_date"]
+            ):
+                issues.warning(
+                    "人员",
+                    row.number,
+                    "离编日期",
+                    f"人员状态由在编改为{record['status']}而未填离编日期，按生效日期 {effective} 离编",
+                )
             plan.items.append(
                 Planned(
                     (id_number,),

@@ -168,7 +168,7 @@ class _XlsxBook:
                     return
                 except Exception as exc:  # a damaged part of the file, found when the stream reaches it
                     raise UnreadableFile(f"无法读取工作表“{sheet_name}”") from exc
-                if _ERROR_VALUES.isdisjoint(row):
+                if _ERROR_VALUES.isdisjoint(row):  # type: ignore[arg-type]  # text cells are what it holds
                     yield row
                 else:
                     yield ["" if cell.__class__ is str and cell in _ERROR_VALUES else cell for cell in row]

@@ -102,6 +102,9 @@ LOANS = SheetSpec(
         Column("使用日期", "start_date", "date", True),
         Column("回收日期", "due_date", "date", True, note="晚于使用日期"),
         Column("状态", "status", "enum", True, _values(LoanStatus)),
+        Column(
+            "实际回收日期", "returned_date", "date", note="已回收的周转编制实际收回的日期；不早于使用日期、不晚于今天"
+        ),
     ),
 )
 

@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bianzhi.core.codetables import code_table_warning
+from bianzhi.core.dates import today
 from bianzhi.core.validators import (
     credit_code_error,
+    credit_code_warning,
     id_number_birth_date,
     id_number_error,
     id_number_gender,
     region_code_error,
     region_code_known,
 )
-from bianzhi.registry.choices import PersonStatus, UnitKind
+from bianzhi.registry.choices import LoanStatus, PersonStatus, UnitKind
 from bianzhi.registry.importer import cells
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import LIMITS, LOANS, PEOPLE, POSITIONS, QUOTAS, SHEETS, UNITS, Column, SheetSpec
@@ -304,6 +306,8 @@ def validate_units(sheet: ParsedSheet, stored: dict[str, StoredUnit], issues: Is
             if problem:
                 issues.error(name, row.number, "统一社会信用代码", problem)
                 row.bad.add("credit_code")
+            elif stricter := credit_code_warning(credit):
+                issues.warning(name, row.number, "统一社会信用代码", stricter)
         region = row.values.get("own_region")
         if region is not None:
             problem = region_code_error(region)
@@ -458,6 +462,20 @@ def validate_loans(sheet: ParsedSheet, units: UnitIndex, issues: Issues) -> None
                 "回收日期",
                 f"回收日期 {row.values['due_date']} 应晚于使用日期 {row.values['start_date']}",
             )
+        returned = row.values.get("returned_date")
+        if returned is None or "returned_date" in row.bad:
+            continue
+        if row.ok("status") and row.values["status"] == LoanStatus.IN_USE:
+            issues.error(sheet.spec.name, row.number, "实际回收日期", "状态为使用中的周转编制不应填写实际回收日期")
+        elif row.ok("start_date") and returned < row.values["start_date"]:
+            issues.error(
+                sheet.spec.name,
+                row.number,
+                "实际回收日期",
+                f"实际回收日期 {returned} 不应早于使用日期 {row.values['start_date']}",
+            )
+        elif returned > today():
+            issues.error(sheet.spec.name, row.number, "实际回收日期", f"实际回收日期 {returned} 不应晚于今天")
     _duplicates(
         sheet,
         ("unit", "staffing_type", "start_date"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from django.db import models
@@ -21,8 +22,11 @@ from bianzhi.core.bulk import close_versions, insert_rows, reserve_ids, update_r
 from bianzhi.core.changelog import Change, current_change_set, record_changes
 from bianzhi.core.dates import BEGINNING, END
 from bianzhi.core.validators import region_name
+from bianzhi.registry.choices import PersonStatus
 from bianzhi.registry.importer.plan import (
-    PERSON_IDENTITY,
+    PERSON_FIELDS,
+    PERSON_OWN_DATES,
+    PERSON_STATUS,
     PERSON_VERSIONED,
     UNIT_IDENTITY,
     UNIT_VERSIONED,
@@ -42,6 +46,7 @@ _EXTRA_HEADERS = {
     "region": "区划代码（含继承）",
     "retirement_month": "法定退休月份",
     "write_off_deadline": "核销期限",
+    "left_on": "离编生效日期",
 }
 
 
@@ -93,15 +98,17 @@ def _apply_versions(
     fields: tuple[str, ...],
     effective: dt.date,
     build: Callable[[Planned], dict[str, Any]],
+    start: Callable[[Planned], dt.date] = lambda item: BEGINNING,
 ) -> None:
-    """First versions for new rows; close-and-reopen (or, on the same day, amend) changed ones."""
+    """First versions for new rows (from ``start``); close-and-reopen (or, on the same day, amend)
+    changed ones."""
     change_set_id = current_change_set().pk
     new_rows: list[dict[str, Any]] = []
     closed: list[int] = []
     amended: list[dict[str, Any]] = []
     for item in items:
         if item.is_new:
-            new_rows.append({**build(item), "valid_from": BEGINNING})
+            new_rows.append({**build(item), "valid_from": start(item)})
         elif _differs(item, fields):
             if item.version_from == effective:
                 amended.append({**build(item), "id": item.version_id})
@@ -126,7 +133,7 @@ def _apply_versions(
         )
 
 
-def write_units(plan: SheetPlan, effective: dt.date) -> None:
+def write_units(plan: SheetPlan, effective: dt.date, dated: dt.date | None = None) -> None:
     new = [item for item in plan.items if item.is_new]
     ids = reserve_ids(Unit, len(new))
     insert_rows(
@@ -160,12 +167,19 @@ def write_units(plan: SheetPlan, effective: dt.date) -> None:
             **{f: after[f] for f in plain},
         }
 
-    _apply_versions(UnitVersion, plan.items, UNIT_VERSIONED, effective, build)
+    _apply_versions(
+        UnitVersion,
+        plan.items,
+        UNIT_VERSIONED,
+        effective,
+        build,
+        start=lambda item: created_from(dated, item.after["established"]),
+    )
     _ensure_divisions({item.after["region"] for item in plan.items if item.after["region"]})
     _log_updates(plan)
 
 
-def write_simple(table: SimpleTable, plan: SheetPlan, effective: dt.date) -> None:
+def write_simple(table: SimpleTable, plan: SheetPlan, effective: dt.date, dated: dt.date | None = None) -> None:
     ids = unit_ids([item.key[0] for item in plan.items]) if table.unit_keyed else {}
 
     def build(item: Planned) -> dict[str, Any]:
@@ -174,34 +188,40 @@ def write_simple(table: SimpleTable, plan: SheetPlan, effective: dt.date) -> Non
             keys["unit"] = ids[keys["unit"]]
         return {**keys, **{f: item.after[f] for f in table.values}}
 
-    _apply_versions(table.model, plan.items, table.values, effective, build)
+    def start(item: Planned) -> dt.date:
+        own = dict(zip(table.key_fields, item.key, strict=True)).get("start_date")  # a loan's 使用日期
+        return created_from(dated, own)
+
+    _apply_versions(table.model, plan.items, table.period_values, effective, build, start=start)
+    if table.own_dates:  # corrections of own dates hold on every version of the row
+        for item in plan.items:
+            if not item.is_new and _differs(item, table.own_dates):
+                keys = dict(zip(table.key_fields, item.key, strict=True))
+                if table.unit_keyed:
+                    keys["unit_id"] = ids[keys.pop("unit")]
+                table.model._default_manager.filter(**keys).update(**{f: item.after[f] for f in table.own_dates})
     if not table.unit_keyed:
         _ensure_divisions({item.key[0] for item in plan.items})
     _log_updates(plan)
 
 
-def write_people(plan: SheetPlan, effective: dt.date, unit_codes: dict[str, int]) -> None:
-    """Write one chunk of people. ``unit_codes`` maps every unit code to its id."""
-    identity = list(PERSON_IDENTITY)
+def created_from(effective: dt.date | None, own_start: dt.date | None = None) -> dt.date:
+    """Where a row created by an import holds from (interchange.md §1 "Where periods start"): every
+    day for an import run without ``--effective``; else that day, or its own start date when earlier."""
+    if effective is None:
+        return BEGINNING
+    return min(own_start, effective) if own_start else effective
+
+
+def write_people(plan: SheetPlan, effective: dt.date, unit_codes: dict[str, int], dated: dt.date | None = None) -> None:
+    """Write one chunk of people. ``unit_codes`` maps every unit code to its id; ``dated`` is the
+    ``--effective`` the import was run with (None: a load that holds from the beginning)."""
     new = [item for item in plan.items if item.is_new]
     ids = reserve_ids(Person, len(new))
-    insert_rows(
-        Person,
-        ["id", "id_number", *identity],
-        ((pk, item.key[0], *[item.after[f] for f in identity]) for pk, item in zip(ids, new, strict=True)),
-    )
-    update_rows(
-        Person,
-        identity,
-        (
-            (item.identity_id, *[item.after[f] for f in identity])
-            for item in plan.items
-            if not item.is_new and _differs(item, PERSON_IDENTITY)
-        ),
-    )
+    insert_rows(Person, ["id", "id_number"], ((pk, item.key[0]) for pk, item in zip(ids, new, strict=True)))
     person_ids = {item.key[0]: pk for pk, item in zip(ids, new, strict=True)}
     person_ids.update({item.key[0]: item.identity_id for item in plan.items if item.identity_id})
-    plain = [f for f in PERSON_VERSIONED if f not in ("unit", "internal_division")]
+    plain = [f for f in PERSON_FIELDS if f not in ("unit", "internal_division")]
 
     def build(item: Planned) -> dict[str, Any]:
         after = item.after
@@ -212,8 +232,101 @@ def write_people(plan: SheetPlan, effective: dt.date, unit_codes: dict[str, int]
             **{f: after[f] for f in plain},
         }
 
-    _apply_versions(PersonVersion, plan.items, PERSON_VERSIONED, effective, build)
+    placed = (*PERSON_STATUS, *PERSON_OWN_DATES)
+    _apply_versions(
+        PersonVersion,
+        [item for item in plan.items if item.is_new or not _differs(item, placed)],
+        PERSON_FIELDS,
+        effective,
+        build,
+        start=lambda item: created_from(dated, item.after["entry_date"]),
+    )
+    _rewrite_people([item for item in plan.items if not item.is_new and _differs(item, placed)], effective, build)
     _log_updates(plan)
+
+
+def _split(segments: list[dict[str, Any]], day: dt.date) -> list[dict[str, Any]]:
+    """The segments with a boundary on ``day`` (the one holding across it cut in two)."""
+    out: list[dict[str, Any]] = []
+    for seg in segments:
+        if seg["valid_from"] < day < seg["valid_to"]:
+            out += [{**seg, "valid_to": day}, {**seg, "id": None, "valid_from": day}]
+        else:
+            out.append(seg)
+    return out
+
+
+def _spell_start(segments: list[dict[str, Any]]) -> dt.date:
+    """The first day of the person's latest spell: where the status last returned to 在编."""
+    start = segments[0]["valid_from"]
+    for earlier, seg in pairwise(segments):
+        if seg["status"] == PersonStatus.ON_STAFF and earlier["status"] != PersonStatus.ON_STAFF:
+            start = seg["valid_from"]
+    return start
+
+
+def status_placed_on(before: dict[str, Any], after: dict[str, Any], effective: dt.date) -> dt.date:
+    """The day a change of 人员状态 holds from (interchange.md §1 "Where periods start")."""
+    on_staff = PersonStatus.ON_STAFF
+    if before["status"] == on_staff and after["status"] != on_staff:
+        return after["left_on"] or effective
+    if before["status"] != on_staff and after["status"] == on_staff:
+        entry, last_left = after["entry_date"], before.get("left_on")
+        if entry and (last_left is None or entry > last_left):
+            return entry
+    return effective
+
+
+def _rewrite_people(items: list[Planned], effective: dt.date, build: Callable[[Planned], dict[str, Any]]) -> None:
+    """People whose status or own dates change: their periods are rewritten where those facts say —
+    the status from the day it is placed on, the own dates over the spell they belong to (a
+    re-entry starts a new spell; earlier spells keep theirs), every other value from ``effective``."""
+    if not items:
+        return
+    change_set_id = current_change_set().pk
+    model = PersonVersion
+    columns = {n: _column(model, n) for n in build(items[0])}
+    stored: dict[int, list[dict[str, Any]]] = {}
+    for row in model.objects.filter(person_id__in=[i.identity_id for i in items]).order_by("valid_from").values():
+        stored.setdefault(row["person_id"], []).append(dict(row))
+    own = [columns[f] for f in PERSON_OWN_DATES]
+    attributes = [columns[f] for f in PERSON_VERSIONED if f in columns]
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    for item in items:
+        assert item.before is not None and item.identity_id is not None
+        target = {columns[n]: v for n, v in build(item).items()}
+        original = stored[item.identity_id]
+        segments = [dict(seg) for seg in original]
+        spell = _spell_start(segments)
+        if item.before["status"] != item.after["status"]:
+            day = max(status_placed_on(item.before, item.after, effective), segments[0]["valid_from"])
+            segments = _split(segments, day)
+            for seg in segments:
+                if seg["valid_from"] >= day:
+                    seg["status"] = target["status"]
+            if item.after["status"] == PersonStatus.ON_STAFF:
+                spell = day  # a re-entry: a new spell from that day
+        for seg in segments:
+            if seg["valid_from"] >= spell:
+                seg.update({c: target[c] for c in own})
+        if _differs(item, PERSON_VERSIONED):
+            segments = _split(segments, effective)
+            for seg in segments:
+                if seg["valid_from"] >= effective:
+                    seg.update({c: target[c] for c in attributes})
+        by_id = {seg["id"]: seg for seg in original}
+        for seg in segments:
+            if seg["id"] is None:
+                inserts.append({**seg, "change_set_id": change_set_id})
+            elif seg != by_id[seg["id"]]:
+                values_changed = any(seg[c] != by_id[seg["id"]][c] for c in seg if c not in ("valid_to", "id"))
+                updates.append({**seg, "change_set_id": change_set_id if values_changed else seg["change_set_id"]})
+    names = [c for c in updates[0] if c != "id"] if updates else []
+    update_rows(model, names, ((row["id"], *[row[n] for n in names]) for row in updates))
+    if inserts:
+        names = [c for c in inserts[0] if c != "id"]
+        insert_rows(model, names, ([row[n] for n in names] for row in inserts))
 
 
 def _ensure_divisions(codes: set[str]) -> None:

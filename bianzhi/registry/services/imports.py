@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from bianzhi.core import bulk
 from bianzhi.core.changelog import change_context, current_change_set
 from bianzhi.core.dates import today
+from bianzhi.core.locks import RegisterBusy, register_writes
 from bianzhi.core.models import ChangeSet
 from bianzhi.registry import hooks
 from bianzhi.registry.importer import plan as planning
@@ -170,6 +172,7 @@ def sheets_import(
 ) -> ImportResult:
     """Validate, plan and write sheets already read (the core of every import)."""
     say = progress or (lambda message: None)
+    dated = effective  # rows created by an import run with --effective hold from that day
     effective = effective or today()
     issues = Issues()
     if not require_units and UNITS.name not in raw:
@@ -178,46 +181,75 @@ def sheets_import(
     if issues.errors:
         return _rejected(issues, dry_run)
 
+    # A write reads and writes under the register's lock, in one transaction (core/locks.py); a dry
+    # run only reads.
+    guard = nullcontext() if dry_run else register_writes()
     try:
-        return _import(
-            raw=raw,
-            issues=issues,
-            dry_run=dry_run,
-            effective=effective,
-            say=say,
-            change_set_options={
-                "source": source,
-                "user": user,
-                "actor": actor,
-                "origin": origin,
-                "reason": reason,
-                "document_number": document_number,
-                "effective": effective,
-                "bypasses_approval": True,
-            },
-        )
+        with guard:
+            return _import(
+                raw=raw,
+                issues=issues,
+                dry_run=dry_run,
+                effective=effective,
+                dated=dated,
+                say=say,
+                change_set_options={
+                    "source": source,
+                    "user": user,
+                    "actor": actor,
+                    "origin": origin,
+                    "reason": reason,
+                    "document_number": document_number,
+                    "effective": effective,
+                    "bypasses_approval": True,
+                },
+            )
     except UnreadableFile as exc:  # a streamed sheet turned out unreadable half-way
         issues.error("", 0, "", str(exc))
+        return _rejected(issues, dry_run)
+    except (RegisterBusy, bulk.PeriodConflict) as exc:
+        issues.error(
+            "", 0, "", f"{exc}（本次未写入任何内容，请重试）" if isinstance(exc, bulk.PeriodConflict) else str(exc)
+        )
+        return _rejected(issues, dry_run)
+    except IntegrityError as exc:  # a period left open twice: refused whole, never half-written
+        issues.error("", 0, "", f"写入冲突，本次未写入任何内容，请重试（{_constraint_of(exc)}）")
         return _rejected(issues, dry_run)
 
 
 PEOPLE_CHUNK = 20_000
 
 
+def _constraint_of(exc: IntegrityError) -> str:
+    """The name of the constraint a write broke, as the database reports it."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    return str(getattr(diag, "constraint_name", None) or cause or exc).strip()
+
+
 class _Rollback(Exception):
     """Undo everything written so far: the import found errors after it began writing."""
 
 
+class _Unchanged(Exception):
+    """Undo the change set of an import that found every row unchanged (interchange.md §2)."""
+
+
 def _backdating(sheet_plan: planning.SheetPlan, effective: dt.date, issues: Issues) -> None:
-    key_header = SHEET_BY_NAME[sheet_plan.sheet].columns[0].header
+    """interchange.md §1: an --effective earlier than the start of a row's latest period is refused,
+    on the row's first changed column (equal to it, the latest period is amended in place)."""
+    columns = SHEET_BY_NAME[sheet_plan.sheet].columns
     for item in sheet_plan.items:
-        if item.changed and item.version_from is not None and item.version_from > effective:
-            issues.error(
-                sheet_plan.sheet,
-                item.row or 0,
-                key_header,
-                f"生效日期 {effective} 早于该记录现值的生效日期 {item.version_from}，不能倒签变更",
-            )
+        if not (item.changed and item.version_from is not None and item.version_from > effective):
+            continue
+        before = item.before or {}
+        changed = [c.header for c in columns if before.get(c.field) != item.after.get(c.field)]
+        issues.error(
+            sheet_plan.sheet,
+            item.row or 0,
+            changed[0] if changed else columns[0].header,
+            f"生效日期早于该记录最近一次变更（{item.version_from.isoformat()}），不能倒签",
+        )
 
 
 def _import(
@@ -226,6 +258,7 @@ def _import(
     issues: Issues,
     dry_run: bool,
     effective: dt.date,
+    dated: dt.date | None,
     say: Progress,
     change_set_options: dict[str, Any],
 ) -> ImportResult:
@@ -282,7 +315,7 @@ def _import(
             else planning.SheetPlan(UNITS.name),
             planning.QUOTA_TABLE.plan(parsed.get(QUOTAS.name)),
             planning.POSITION_TABLE.plan(parsed.get(POSITIONS.name)),
-            planning.LOAN_TABLE.plan(parsed.get(LOANS.name)),
+            planning.LOAN_TABLE.plan(parsed.get(LOANS.name), effective),
             planning.LIMIT_TABLE.plan(parsed.get(LIMITS.name)),
         ]
         for sheet_plan in plans:
@@ -304,28 +337,32 @@ def _import(
                 say("写入机构与编制")
                 with change_context(**change_set_options) as change_set:
                     with bulk.bulk_load(_incoming(plans, lanes, roster.rows)):
-                        write.write_units(plans[0], effective)
-                        write.write_simple(planning.QUOTA_TABLE, plans[1], effective)
-                        write.write_simple(planning.POSITION_TABLE, plans[2], effective)
-                        write.write_simple(planning.LOAN_TABLE, plans[3], effective)
-                        write.write_simple(planning.LIMIT_TABLE, plans[4], effective)
+                        write.write_units(plans[0], effective, dated)
+                        write.write_simple(planning.QUOTA_TABLE, plans[1], effective, dated)
+                        write.write_simple(planning.POSITION_TABLE, plans[2], effective, dated)
+                        write.write_simple(planning.LOAN_TABLE, plans[3], effective, dated)
+                        write.write_simple(planning.LIMIT_TABLE, plans[4], effective, dated)
                         for sheet_plan in plans:
                             _touch(result, sheet_plan)
-                        _write_table_lanes(lanes, result, change_set.pk)
+                        _write_table_lanes(lanes, result, change_set.pk, dated)
                         parsed.clear()  # the roster may be large: free the other sheets first
                         plans.clear()
-                        _people(raw, roster, index, issues, result, effective, say, write_chunks=True)
+                        _people(raw, roster, index, issues, result, effective, dated, say, write_chunks=True)
                         if issues.errors:
                             raise _Rollback
+                        if not any(result.created.values()) and not any(result.updated.values()):
+                            raise _Unchanged  # an import that changes nothing writes nothing
                     _finish(change_set, result, issues)
                     if result.touched_units:
                         hooks.units_changed(planning.unit_ids(result.touched_units).values())
             else:
                 parsed.clear()
                 plans.clear()
-                _people(raw, roster, index, issues, result, effective, say, write_chunks=False)
+                _people(raw, roster, index, issues, result, effective, dated, say, write_chunks=False)
     except _Rollback:
         pass
+    except _Unchanged:
+        change_set = None
     if issues.errors:
         return _rejected(issues, dry_run)
     result.warnings = _sorted(issues.warnings)
@@ -334,7 +371,7 @@ def _import(
     return result
 
 
-def _write_table_lanes(lanes: dict[str, Any], result: ImportResult, change_set_id: int) -> None:
+def _write_table_lanes(lanes: dict[str, Any], result: ImportResult, change_set_id: int, dated: dt.date | None) -> None:
     """Write the rows of 编制 and 职数 admitted to the fast lane (new keys only)."""
     if not lanes:
         return
@@ -344,7 +381,7 @@ def _write_table_lanes(lanes: dict[str, Any], result: ImportResult, change_set_i
         if spec.name in lanes:
             codes = set(lanes[spec.name].fast.get_column("unit").unique().to_list())
             result.touched_units |= codes
-            columnar.write_new_rows(table, lanes[spec.name], planning.unit_ids(codes), change_set_id)
+            columnar.write_new_rows(table, lanes[spec.name], planning.unit_ids(codes), change_set_id, dated)
     lanes.clear()
 
 
@@ -400,6 +437,7 @@ def _people(
     issues: Issues,
     result: ImportResult,
     effective: dt.date,
+    dated: dt.date | None,
     say: Progress,
     *,
     write_chunks: bool,
@@ -418,7 +456,7 @@ def _people(
         admission = columnar.admit(sheet, index, roster.ahead)
         sheet = admission.slow
         issues.warnings.extend(admission.warnings)
-    _people_rows(sheet, index, issues, result, effective, say, write_chunks=write_chunks)
+    _people_rows(sheet, index, issues, result, effective, dated, say, write_chunks=write_chunks)
     if admission is None or issues.errors:
         return
     result.unchanged[PEOPLE.name] += admission.unchanged
@@ -431,7 +469,7 @@ def _people(
         if "internal_division" in admission.present:
             codes |= set(admission.fast.get_column("internal_division").drop_nulls().unique().to_list())
         say(f"写入人员 {admission.fast.height:,} 行")
-        columnar.write_new_people(admission, planning.unit_ids(codes), current_change_set().pk)
+        columnar.write_new_people(admission, planning.unit_ids(codes), current_change_set().pk, dated)
 
 
 def _people_rows(
@@ -440,6 +478,7 @@ def _people_rows(
     issues: Issues,
     result: ImportResult,
     effective: dt.date,
+    dated: dt.date | None,
     say: Progress,
     *,
     write_chunks: bool,
@@ -455,7 +494,7 @@ def _people_rows(
         say(f"人员 {done:,} 行")
         if issues.errors:
             continue  # keep validating to report every problem; nothing more is planned or written
-        plan = planning.plan_people(parsed)
+        plan = planning.plan_people(parsed, effective, issues)
         _backdating(plan, effective, issues)
         if len(issues.errors) > errors_before:
             continue
@@ -468,7 +507,7 @@ def _people_rows(
             codes = {i.after["unit"] for i in plan.items} | {
                 i.after["internal_division"] for i in plan.items if i.after["internal_division"]
             }
-            write.write_people(plan, effective, planning.unit_ids(codes))
+            write.write_people(plan, effective, planning.unit_ids(codes), dated)
 
 
 def _touch(result: ImportResult, plan: planning.SheetPlan) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Min, Q
 
-from bianzhi.core.dates import format_month, month_start
+from bianzhi.core.dates import BEGINNING, format_month, month_start
 from bianzhi.registry import selectors
-from bianzhi.registry.choices import LoanStatus, PersonStatus, StaffingType, UnitKind
-from bianzhi.registry.models import PersonVersion, TurnoverLoan, Unit
-from bianzhi.supervision.rulebook import Alert, Rule, register
+from bianzhi.registry.choices import PersonStatus, StaffingType, UnitKind
+from bianzhi.registry.models import PersonVersion, StaffingQuota, TurnoverLoan, Unit
+from bianzhi.supervision.rulebook import Alert, Param, Rule, register
 
 
 def _in_units(qs, units: frozenset[int] | None):
@@ -94,8 +94,8 @@ class OverdueTurnover(Rule):
         rows = _in_units(
             TurnoverLoan.objects.filter(
                 TurnoverLoan.as_of(day),
+                TurnoverLoan.in_use_on(day),
                 Unit.active_on(day, prefix="unit__"),
-                status=LoanStatus.IN_USE,
                 due_date__lt=day,
             ),
             units,
@@ -126,12 +126,12 @@ class LateWriteOff(Rule):
             .filter(
                 PersonVersion.as_of(day),
                 Unit.active_on(day, prefix="unit__"),
-                ~Q(person__status=PersonStatus.ON_STAFF),
-                person__left_date__isnull=False,
-                person__write_off_deadline__lt=day,
+                ~Q(status=PersonStatus.ON_STAFF),
+                left_on__lte=day,
+                write_off_deadline__lt=day,
             )
-            .filter(Q(person__written_off_date__isnull=True) | Q(person__written_off_date__gt=day))
-            .values_list("unit__code", "person__id_number", "person__left_date", "person__write_off_deadline", "name")
+            .filter(Q(written_off_date__isnull=True) | Q(written_off_date__gt=day))
+            .values_list("unit__code", "person__id_number", "left_on", "write_off_deadline", "name")
         )
         return [
             {
@@ -159,25 +159,48 @@ class VacancyIdle(Rule):
     description = "负面清单：编制资源应盘活使用，防止“沉睡编制”。某机构某类编制空编率达到阈值（默认 20%），且近一年内既无用编审批、也无该类编制人员进编。"
     severity = "低"
     order = 8
-    default_params = {"vacancy_rate": 0.2, "window_days": None}
+    param_schema = {
+        "vacancy_rate": Param(
+            float,
+            0.2,
+            "空编率阈值",
+            "空编数占核定编制数的比例达到该值时预警，填 0 到 1 之间的小数，如 0.2 表示 20%。",
+            minimum=0.0,
+            maximum=1.0,
+        ),
+        "window_days": Param(
+            int,
+            None,
+            "监测窗口（天）",
+            "在监测日期前这么多天内既无用编审批也无人员进编即视为闲置；留空为一年（上一年同日之后至监测日期）。",
+            minimum=1,
+            maximum=3660,
+            nullable=True,
+        ),
+    }
 
     def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
         threshold = float(params.get("vacancy_rate", 0.2))
         window_start = (
             day - dt.timedelta(days=int(params["window_days"])) if params.get("window_days") else _year_before(day)
         )
+        # No alert for a unit or quota younger than the window (domain.md §4).
+        started = _staffing_started(day, units)
         codes = selectors.unit_codes_as_of(day, units)
         approved = selectors.approved_by_unit_type(day, units)
         actual = selectors.actual_by_unit_type(day, units)
         used = set(
             _in_units(PersonVersion.objects.all(), units)
-            .filter(PersonVersion.as_of(day), person__entry_date__gt=window_start, person__entry_date__lte=day)
+            .filter(PersonVersion.as_of(day), entry_date__gt=window_start, entry_date__lte=day)
             .values_list("unit_id", "staffing_type")
         )
         used |= _staffing_use_in_window(window_start, day)
         alerts = []
         for (unit_id, staffing_type), total in approved.items():
             if total <= 0 or unit_id not in codes or (unit_id, staffing_type) in used:
+                continue
+            since = started.get((unit_id, staffing_type))
+            if since is not None and since > window_start:
                 continue
             vacancy = max(0, total - actual.get((unit_id, staffing_type), 0))
             if vacancy / total >= threshold:
@@ -189,11 +212,41 @@ class VacancyIdle(Rule):
                         "approved": total,
                         "message": (
                             f"机构 {codes[unit_id]} {staffing_type}空编 {vacancy} 名（空编率 {vacancy / total:.0%}），"
-                            f"{window_start} 之后一年内未使用"
+                            f"{window_start} 之后至 {day} 未使用"
                         ),
                     }
                 )
         return alerts
+
+
+def _staffing_started(day: dt.date, units: frozenset[int] | None) -> dict[tuple[int, str], dt.date | None]:
+    """(unit, staffing type) → when its staffing started: the later of the unit's 成立日期 and the
+    start of the quota's first period (the earliest ``valid_from`` of the unit's quota rows of that
+    type, so a change of the quota's number does not restart it). Staffing held through loans
+    alone starts with the earliest loan's 使用日期. ``None``: since ever."""
+    first: dict[tuple[int, str], dt.date] = {}
+    quotas = (
+        _in_units(StaffingQuota.objects.filter(valid_from__lte=day), units)
+        .values("unit_id", "staffing_type")
+        .annotate(first=Min("valid_from"))
+    )
+    for row in quotas:
+        first[(row["unit_id"], row["staffing_type"])] = row["first"]
+    loans = (
+        _in_units(TurnoverLoan.objects.filter(start_date__lte=day), units)
+        .values("unit_id", "staffing_type")
+        .annotate(first=Min("start_date"))
+    )
+    for row in loans:
+        first.setdefault((row["unit_id"], row["staffing_type"]), row["first"])
+    dated = Unit.objects.filter(established__isnull=False)
+    established = dict((dated if units is None else dated.filter(pk__in=units)).values_list("pk", "established"))
+    result: dict[tuple[int, str], dt.date | None] = {}
+    for key, start in first.items():
+        born = established.get(key[0])
+        latest = max(start, born) if born else start
+        result[key] = None if latest == BEGINNING else latest
+    return result
 
 
 def _staffing_use_in_window(start: dt.date, end: dt.date) -> set[tuple[int, str]]:

@@ -75,19 +75,17 @@ class OverLimit(Rule):
     severity = "高"
     order = 3
 
+    def coverage(self, day: dt.date, units: frozenset[int]) -> tuple[frozenset[int], frozenset[str]]:
+        # A change to a unit can move its division's count and its parent's internal divisions.
+        parents, regions = _touched(day, units)
+        return parents, frozenset(regions)
+
     def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
         alerts = []
         regions: set[str] | None = None
         parents: frozenset[int] | None = None
         if units is not None:
-            # A change to a unit can move its division's count and its parent's internal divisions.
-            touched = list(
-                UnitVersion.objects.filter(unit_id__in=units, valid_from__lte=day, valid_to__gt=day).values_list(
-                    "region", "parent_id"
-                )
-            )
-            regions = {region for region, _ in touched}
-            parents = units | {parent for _, parent in touched if parent}
+            parents, regions = _touched(day, units)
         counts = selectors.active_units_by_region_kind(day, regions)
         for (region, category), limit in selectors.limits_as_of(day).items():
             if regions is not None and region not in regions:
@@ -125,3 +123,14 @@ class OverLimit(Rule):
                     }
                 )
         return alerts
+
+
+def _touched(day: dt.date, units: frozenset[int]) -> tuple[frozenset[int], set[str]]:
+    """The units whose internal divisions a change to ``units`` can move (they and their parents)
+    and the divisions whose counts it can move, as of D."""
+    touched = list(
+        UnitVersion.objects.filter(unit_id__in=units, valid_from__lte=day, valid_to__gt=day).values_list(
+            "region", "parent_id"
+        )
+    )
+    return units | {parent for _, parent in touched if parent}, {region for region, _ in touched}

@@ -273,10 +273,11 @@ def rows_of(frame: pl.DataFrame, odd: list[tuple[int, list[Any]]] | None = None)
     yield from heapq.merge(framed, odd, key=lambda row: row[0])
 
 
-def first_version_columns(change_set_id: int) -> list[pl.Expr]:
-    """The period and change set of a first version: held from the beginning, open-ended."""
+def first_version_columns(change_set_id: int, start: pl.Expr | None = None) -> list[pl.Expr]:
+    """The period and change set of a first version: held from ``start`` (default the beginning:
+    an import run without --effective), open-ended."""
     return [
-        pl.lit(BEGINNING).alias("valid_from"),
+        (pl.lit(BEGINNING) if start is None else start).alias("valid_from"),
         pl.lit(END).alias("valid_to"),
         pl.lit(change_set_id, dtype=pl.Int64).alias("change_set_id"),
     ]

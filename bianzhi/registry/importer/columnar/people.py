@@ -24,7 +24,7 @@ from bianzhi.registry.importer.columnar.frames import (
     read_frame,
     rows_of,
 )
-from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, PERSON_IDENTITY, PERSON_VERSIONED
+from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, PERSON_FIELDS
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import PEOPLE, Column
 from bianzhi.registry.importer.validate import UnitIndex
@@ -36,9 +36,11 @@ COMPARE_CHUNK = 50_000
 _ID = r"^[0-9]{17}[0-9Xx]$"
 _CODE_TABLE_FIELDS = ("ethnicity", "political_status", "education", "degree")
 _DATE_FIELDS = ("birth_date", "entry_date", "left_date", "written_off_date")
-_DTYPES = {f: pl.Date for f in (*_DATE_FIELDS, "retirement_month", "write_off_deadline")} | {"original_age": pl.Int16}
+_DTYPES = {f: pl.Date for f in (*_DATE_FIELDS, "left_on", "retirement_month", "write_off_deadline")} | {
+    "original_age": pl.Int16
+}
 #: what a person's stored state is compared on: what plan.py compares (SheetPlan "changed")
-_COMPARED = (*PERSON_VERSIONED, *PERSON_IDENTITY)
+_COMPARED = PERSON_FIELDS
 
 
 @dataclass
@@ -205,7 +207,7 @@ def admit(sheet: RawSheet, units: UnitIndex, ahead: Future[Frame | None] | None 
     )
 
 
-_STORED_COLUMNS = {"unit": "u.code", "internal_division": "d.code"} | {f: f"p.{f}" for f in PERSON_IDENTITY}
+_STORED_COLUMNS = {"unit": "u.code", "internal_division": "d.code"}
 #: the compared dates, selected as their text (``+`` makes them expressions: SQLite's driver then
 #: leaves them to polars instead of parsing each one in Python)
 _DATES_AS_TEXT = ", ".join(
@@ -364,7 +366,24 @@ def _derived(frame: pl.DataFrame, base: pl.DataFrame | None = None) -> pl.DataFr
         values.append(pl.lit(expr).alias(f) if isinstance(expr, pl.Series) else expr.alias(f))
     out = frame.select("row", *values)
     on_staff = c("status") == PersonStatus.ON_STAFF
-    out = out.with_columns(left_date=pl.when(on_staff).then(None).otherwise(c("left_date")))
+    # As plan.derive_person: 在编 clears 离编日期 and 核销日期; one who left keeps the day they left
+    # (an implied day stored before, when the file gives none and the stored person had left too).
+    if base is not None:
+        kept = pl.lit(base.get_column("left_on")).alias("_kept")
+        gone_before = pl.lit(base.get_column("status")) != PersonStatus.ON_STAFF
+    else:
+        kept, gone_before = pl.lit(None, dtype=pl.Date), pl.lit(False)
+    out = out.with_columns(
+        left_date=pl.when(on_staff).then(None).otherwise(c("left_date")),
+        written_off_date=pl.when(on_staff).then(None).otherwise(c("written_off_date")),
+        left_on=pl.when(on_staff)
+        .then(None)
+        .when(c("left_date").is_not_null())
+        .then(c("left_date"))
+        .when(gone_before)
+        .then(kept)
+        .otherwise(None),
+    )
 
     # The retirement month depends on the month of birth only (domain.md §5): one call per combination.
     keys = out.select(c("birth_date").dt.month_start().alias("birth_month"), "gender", "category", "original_age")
@@ -376,15 +395,18 @@ def _derived(frame: pl.DataFrame, base: pl.DataFrame | None = None) -> pl.DataFr
     retirement = keys.join(combos, on=keys.columns, how="left", nulls_equal=True, maintain_order="left")
     del keys
 
-    left = out.get_column("left_date").unique().drop_nulls().to_list()
-    deadline = c("left_date").replace_strict(
+    left = out.get_column("left_on").unique().drop_nulls().to_list()
+    deadline = c("left_on").replace_strict(
         left, [write_off_deadline(d) for d in left], default=None, return_dtype=pl.Date
     )
     return out.with_columns(retirement.get_column("retirement_month"), deadline.alias("write_off_deadline"))
 
 
-def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_id: int) -> None:
-    """Create the admitted people: identity rows and their first versions, held from the beginning."""
+def write_new_people(
+    admission: Admission, unit_ids: dict[str, int], change_set_id: int, dated: dt.date | None = None
+) -> None:
+    """Create the admitted people: identity rows and their first versions, held from the beginning
+    (or, for an import run with --effective, from that day or their 进编日期 when earlier)."""
     people = _derived(admission.fast)
     admission.fast = admission.fast.clear()  # only the derived copy is needed from here on
     if people.height == 0:
@@ -397,7 +419,7 @@ def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_
         codes, list(unit_ids.values()), default=None, return_dtype=pl.Int64
     )
     people = people.with_columns(ids)
-    insert_frame(Person, people.select("id", "id_number", *PERSON_IDENTITY))
+    insert_frame(Person, people.select("id", "id_number"))
     ids_of = {"unit": unit_id, "internal_division": division_id}
     # The versions' ids too come as one block: the identity column's default draws the sequence
     # once a row (a second in a million).
@@ -406,8 +428,13 @@ def write_new_people(admission: Admission, unit_ids: dict[str, int], change_set_
         PersonVersion,
         people.select(
             pl.int_range(versions.start, versions.stop, dtype=pl.Int64, eager=True).alias("id"),
-            *first_version_columns(change_set_id),
+            *first_version_columns(
+                change_set_id,
+                None
+                if dated is None
+                else pl.min_horizontal(pl.col("entry_date").fill_null(pl.lit(dated)), pl.lit(dated)),
+            ),
             pl.col("id").alias("person_id"),
-            *[ids_of[f].alias(f"{f}_id") if f in ids_of else pl.col(f) for f in PERSON_VERSIONED],
+            *[ids_of[f].alias(f"{f}_id") if f in ids_of else pl.col(f) for f in PERSON_FIELDS],
         ),
     )

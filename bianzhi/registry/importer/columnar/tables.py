@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
@@ -86,7 +87,13 @@ def admit_table(table: SimpleTable, spec: SheetSpec, sheet: RawSheet, units: Uni
     )
 
 
-def write_new_rows(table: SimpleTable, admission: TableAdmission, unit_ids: dict[str, int], change_set_id: int) -> None:
+def write_new_rows(
+    table: SimpleTable,
+    admission: TableAdmission,
+    unit_ids: dict[str, int],
+    change_set_id: int,
+    dated: dt.date | None = None,
+) -> None:
     """Insert the admitted rows as first versions, held from the beginning."""
     frame = admission.fast
     if frame.height == 0:
@@ -97,7 +104,7 @@ def write_new_rows(table: SimpleTable, admission: TableAdmission, unit_ids: dict
     insert_frame(
         model,
         frame.select(
-            *first_version_columns(change_set_id),
+            *first_version_columns(change_set_id, None if dated is None else pl.lit(dated)),
             *[(unit_id if f == "unit" else pl.col(f)).alias(columns[f]) for f in (*table.key_fields, *table.values)],
         ),
     )
