@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import os
+import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,3 +323,34 @@ class Api:
 @pytest.fixture
 def api() -> Api:
     return Api()
+
+
+# ---------------------------------------------------------------- the console script in a process of its own
+
+BIANZHI = str(Path(sys.executable).with_name("bianzhi"))
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory):
+    """A database of its own for the subprocesses: a fresh PostgreSQL database in the PostgreSQL
+    pass, an SQLite file otherwise."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        name = f"bianzhi_cli_{uuid.uuid4().hex[:10]}"
+        base, _, _ = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        yield f"{base}/{name}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.sqlite3'}"
+
+
+def run(database_url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    environment.update({"DATABASE_URL": database_url, "LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""})
+    environment.update(env or {})
+    return subprocess.run([BIANZHI, *args], capture_output=True, env=environment, timeout=120, check=False)

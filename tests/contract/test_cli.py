@@ -4,43 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
-from conftest import person_row, unit_row, write_csv_folder
-
-BIANZHI = str(Path(sys.executable).with_name("bianzhi"))
-
-
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory):
-    """A database of its own for the subprocesses: a fresh PostgreSQL database in the PostgreSQL
-    pass, an SQLite file otherwise."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        import psycopg
-
-        name = f"bianzhi_cli_{uuid.uuid4().hex[:10]}"
-        base, _, _ = url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        yield f"{base}/{name}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.sqlite3'}"
-
-
-def run(database_url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    environment.update({"DATABASE_URL": database_url, "LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""})
-    environment.update(env or {})
-    return subprocess.run([BIANZHI, *args], capture_output=True, env=environment, timeout=120, check=False)
+from conftest import BIANZHI, person_row, run, unit_row, write_csv_folder
 
 
 def as_json(completed: subprocess.CompletedProcess):
