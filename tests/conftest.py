@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import itertools
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -354,3 +355,14 @@ def run(database_url: str, *args: str, env: dict | None = None) -> subprocess.Co
     environment.update({"DATABASE_URL": database_url, "LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""})
     environment.update(env or {})
     return subprocess.run([BIANZHI, *args], capture_output=True, env=environment, timeout=120, check=False)
+
+
+def database_query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of ``sql`` (``?`` placeholders) read from the database at ``url``, every value as text."""
+    if url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            return [tuple(str(v) for v in row) for row in conn.execute(sql.replace("?", "%s"), params).fetchall()]
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        return [tuple(str(v) for v in row) for row in conn.execute(sql, params).fetchall()]

@@ -37,6 +37,7 @@ class Action(StrEnum):
     VIEW_FULL_ID = "view_full_id"  # see ID numbers whole
     MANAGE_TOKENS = "manage_tokens"  # create, list and revoke one's own API tokens
     CONFIGURE_RULES = "configure_rules"  # switch monitoring rules on or off, set severity and parameters
+    CONFIGURE_CALENDAR = "configure_calendar"  # edit the 工作日历 (days off, make-up working days, years complete)
 
 
 #: domain.md §11 as a table: the actions each role may take (within its scope).
@@ -53,6 +54,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_FULL_ID,
             Action.MANAGE_TOKENS,
             Action.CONFIGURE_RULES,
+            Action.CONFIGURE_CALENDAR,
         }
     ),
     Role.UNIT_HR: frozenset({Action.VIEW, Action.CHANGE_PEOPLE, Action.VIEW_FULL_ID, Action.MANAGE_TOKENS}),

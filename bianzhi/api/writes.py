@@ -145,9 +145,7 @@ def _cell_problem(sheet: str, header: str, value: Any, kind: str | None, limit: 
     return ""
 
 
-def write_rows(
-    request: HttpRequest, *, sheets: dict[str, list[dict[str, Any]]], meta: WriteMeta, require_units: bool = False
-) -> ImportResult:
+def write_rows(request: HttpRequest, *, sheets: dict[str, list[dict[str, Any]]], meta: WriteMeta) -> ImportResult:
     """Write rows through ``rows_import`` as the request's user; 422 with the import's problems
     (nothing stored) when the rows break a rule."""
     total = sum(len(rows) for rows in sheets.values())
@@ -157,16 +155,13 @@ def write_rows(
     if problems:
         # Report everything at once, as the import does: the import's rules over the other cells too.
         flagged = {(p["sheet"], p["row"], p["column"]) for p in problems}
-        dry = rows_import(
-            sheets=cleaned, require_units=require_units, effective=meta.effective, user=request.user, dry_run=True
-        )
+        dry = rows_import(sheets=cleaned, effective=meta.effective, user=request.user, dry_run=True)
         problems += [e for e in dry.errors if (e["sheet"], e["row"], e["column"]) not in flagged]
         raise ApiError(
             422, "数据不符合导入规则，未写入任何数据", problems=sorted(problems, key=_order), warnings=dry.warnings
         )
     result = rows_import(
         sheets=sheets,
-        require_units=require_units,
         effective=meta.effective,
         reason=meta.reason,
         document_number=meta.document_number,

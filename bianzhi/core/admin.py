@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from bianzhi.core.models import ChangeRecord, ChangeSet
+from bianzhi.core.models import ChangeRecord, ChangeSet, WorkCalendarDay, WorkCalendarYear
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -52,3 +52,18 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
     list_display = ("id", "change_set", "entity", "key", "action")
     list_filter = ("entity", "action")
     search_fields = ("key",)
+
+
+@admin.register(WorkCalendarDay)
+class WorkCalendarDayAdmin(ReadOnlyAdmin):
+    """Read-only here: the 工作日历 page (web) writes it through the logging services."""
+
+    list_display = ("day", "kind", "note")
+    list_filter = ("kind",)
+    date_hierarchy = "day"
+
+
+@admin.register(WorkCalendarYear)
+class WorkCalendarYearAdmin(ReadOnlyAdmin):
+    list_display = ("year", "complete", "note")
+    list_filter = ("complete",)

@@ -84,3 +84,42 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.key} {self.get_action_display()}"
+
+
+class WorkCalendarDay(models.Model):
+    """工作日历: one day the office itself states — a day off (休息日/法定节假日) or a make-up
+    working day (调休上班) — overriding the ``holidays`` package (domain.md §4). Written only through
+    ``bianzhi.core.workdays.work_calendar_day_set``/``_remove``, which log every change."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "off", "休息日（法定节假日）"
+        WORKING_DAY = "work", "调休上班"
+
+    day = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    note = models.CharField("说明", max_length=200, blank=True, help_text="如“元旦”“春节调休”")
+
+    class Meta:
+        verbose_name = "工作日历条目"
+        verbose_name_plural = "工作日历"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_kind_display()}"
+
+
+class WorkCalendarYear(models.Model):
+    """A year of the 工作日历: whether the office has entered the State Council's published
+    schedule (国务院办公厅通知) in full, which ends "provisional" for deadlines in that year."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    complete = models.BooleanField("已按国务院办公厅通知录入完整", default=False)
+    note = models.CharField("说明", max_length=200, blank=True, help_text="如通知的文号")
+
+    class Meta:
+        verbose_name = "工作日历年度"
+        verbose_name_plural = "工作日历年度"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}{'（已录入完整）' if self.complete else ''}"

@@ -85,6 +85,7 @@ class PersonVersionInline(admin.TabularInline):
         "left_on",
         "written_off_date",
         "retirement_month",
+        "approved_retirement_month",
     )
     readonly_fields = fields
     extra = 0

@@ -296,6 +296,12 @@ class PersonVersion(Versioned):
     position_category = models.CharField("职数类别", max_length=8, choices=PositionCategory.choices, blank=True)
     original_age = models.PositiveSmallIntegerField("原退休年龄", null=True, blank=True)
     retirement_month = models.DateField("法定退休月份", help_text="该月1日；按 2025 年改革规则计算（domain.md §5）")
+    approved_retirement_month = models.DateField(
+        "批准退休年月",
+        null=True,
+        blank=True,
+        help_text="该月1日；批准的弹性退休（提前或延迟），预测和超龄未退监测以此代替法定退休月份（domain.md §5）",
+    )
     # 人员状态 is a value with periods like the others; the dates that place it are the person's own
     # (interchange.md §1 "Dates and periods"): they hold for the whole spell on staff they belong to,
     # so every version of that spell carries them, and a correction rewrites them all.

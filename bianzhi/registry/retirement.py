@@ -88,3 +88,57 @@ def retirement_month(*, birth_date: date, gender: str, person_category: str, ori
     )
     index = birth_date.year * 12 + (birth_date.month - 1) + age
     return date(index // 12, index % 12 + 1, 1)
+
+
+#: 弹性退休 (domain.md §5): at most this many months earlier or later than the statutory month
+FLEXIBLE_MONTHS: Final = 36
+
+
+def _add_months(month: date, count: int) -> date:
+    index = month.year * 12 + (month.month - 1) + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def original_retirement_month(
+    *, birth_date: date, gender: str, person_category: str, original_age: int | None = None
+) -> date:
+    """First day of the month the person reaches the original (pre-reform) retirement age."""
+    age = original_retirement_age(gender=gender, person_category=person_category, original_age=original_age)
+    return _add_months(date(birth_date.year, birth_date.month, 1), age * 12)
+
+
+def flexible_retirement_range(
+    *, birth_date: date, gender: str, person_category: str, original_age: int | None = None
+) -> tuple[date, date]:
+    """The months an approved flexible retirement (批准退休年月) may fall in, bounds included
+    (domain.md §5): [max(statutory − 36 months, the original-age month), statutory + 36 months]."""
+    statutory = retirement_month(
+        birth_date=birth_date, gender=gender, person_category=person_category, original_age=original_age
+    )
+    original = original_retirement_month(
+        birth_date=birth_date, gender=gender, person_category=person_category, original_age=original_age
+    )
+    return max(_add_months(statutory, -FLEXIBLE_MONTHS), original), _add_months(statutory, FLEXIBLE_MONTHS)
+
+
+def flexible_retirement_error(
+    month: date, *, birth_date: date, gender: str, person_category: str, original_age: int | None = None
+) -> str:
+    """The Chinese message for an approved retirement month outside the allowed range, else ""."""
+    earliest, latest = flexible_retirement_range(
+        birth_date=birth_date, gender=gender, person_category=person_category, original_age=original_age
+    )
+    if earliest <= month <= latest:
+        return ""
+    statutory = retirement_month(
+        birth_date=birth_date, gender=gender, person_category=person_category, original_age=original_age
+    )
+    age = original_retirement_age(gender=gender, person_category=person_category, original_age=original_age)
+    return (
+        f"批准退休年月 {_month(month)} 超出弹性退休允许的范围 {_month(earliest)} 至 {_month(latest)}"
+        f"（法定退休年月 {_month(statutory)}：提前不超过 3 年且不早于原退休年龄 {age} 岁，延迟不超过 3 年）"
+    )
+
+
+def _month(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"

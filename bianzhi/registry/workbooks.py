@@ -73,6 +73,8 @@ def column_rule(col: Column) -> list[str]:
         lines.append("格式：文本（本列已设为文本格式），18 位，末位可为 X；不要存为数字")
     elif col.kind == "date":
         lines.append("格式：日期，填日期单元格或 YYYY-MM-DD 形式的文本")
+    elif col.kind == "month":
+        lines.append("格式：年月，填 YYYY-MM 形式的文本（如 2036-11），或日期单元格（取其所在月份）")
     elif col.kind == "int":
         lines.append("格式：整数")
     elif col.kind == "enum":
@@ -217,7 +219,7 @@ def build_template() -> Workbook:
             cell.comment = _note("\n".join([col.header, *column_rule(col)]))
             dimension = sheet.column_dimensions[letter]
             dimension.width = _width([col.header, *col.choices[:1]])
-            if col.kind == "id":
+            if col.kind in ("id", "month"):  # a typed 2036-11 stays text rather than becoming a date
                 dimension.number_format = "@"
             elif col.kind == "date":
                 dimension.number_format = _DATE_FORMAT

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models.functions import Coalesce
+
 from bianzhi.core.dates import add_months, format_month
 from bianzhi.registry import selectors as registry
 from bianzhi.supervision.models import Alert, MonitoringRun
@@ -110,12 +112,14 @@ def current_alerts(*, day: dt.date) -> CurrentAlerts:
 
 def retirements_forecast(*, start: dt.date, months: int, today: dt.date) -> list[dict[str, str]]:
     """People on staff today in units active today whose retirement month falls in
-    [start, start + months − 1], sorted by month, unit, person (interchange.md §2)."""
+    [start, start + months − 1], sorted by month, unit, person (interchange.md §2). The month is the
+    approved flexible one (批准退休年月) where there is one, else the statutory one (domain.md §5)."""
     end = add_months(start, months)
     rows = (
         registry.people_on_staff(today)
-        .filter(retirement_month__gte=start, retirement_month__lt=end)
-        .values_list("person__id_number", "unit__code", "retirement_month")
+        .annotate(month_used=Coalesce("approved_retirement_month", "retirement_month"))
+        .filter(month_used__gte=start, month_used__lt=end)
+        .values_list("person__id_number", "unit__code", "month_used")
     )
     result = [{"person": p, "unit": u, "month": format_month(m)} for p, u, m in rows]
     result.sort(key=lambda r: (r["month"], r["unit"], r["person"]))

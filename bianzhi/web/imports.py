@@ -170,6 +170,9 @@ def _report_context(upload: WorkbookUpload) -> dict[str, Any]:
         "page_problems": PAGE_PROBLEMS,
         "counts": counts,
         "count_totals": {key: sum(c[key] for c in counts) for key in ("created", "updated", "unchanged")},
+        # Every stored value the import changes, with since when and by which 文号 it holds.
+        "changes": (report.get("changes") or [])[:PAGE_PROBLEMS] if report.get("ok") else [],
+        "changes_more": max(0, len(report.get("changes") or []) - PAGE_PROBLEMS) + (report.get("changes_omitted") or 0),
     }
 
 

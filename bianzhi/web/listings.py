@@ -505,7 +505,7 @@ class VersionTable(Table):
     """The unit's history: each period of its attributes (its effective-dated versions)."""
 
     name = "versions"
-    title = _("History of the unit")
+    title = _("Periods of the unit's attributes")
     filterset_class = VersionFilter
     default_sort = "-valid_from"
     columns = [

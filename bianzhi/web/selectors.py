@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from bianzhi.accounts.models import Role
 from bianzhi.accounts.permissions import (
@@ -25,13 +27,14 @@ from bianzhi.accounts.permissions import (
     roles_of,
     sees_full_id,
 )
-from bianzhi.core.dates import END
-from bianzhi.core.models import ChangeRecord
+from bianzhi.core.dates import BEGINNING, END, SHANGHAI
+from bianzhi.core.models import ChangeRecord, ChangeSet
 from bianzhi.registry import selectors as registry
 from bianzhi.registry.models import (
     Division,
     Person,
     PersonVersion,
+    PositionQuota,
     StaffingQuota,
     Suspension,
     TurnoverLoan,
@@ -283,6 +286,206 @@ def unit_change_records(*, user: Any, unit: Unit) -> QuerySet[ChangeRecord]:
     return restrict(qs, user, Action.VIEW_CHANGELOG).select_related("change_set", "change_set__user")
 
 
+# ---------------------------------------------------------------- a unit's history (机构沿革)
+
+#: The attributes of a unit version the history follows, in the order their changes are listed.
+HISTORY_FIELDS = (
+    "name",
+    "kind",
+    "parent",
+    "rank",
+    "sequence",
+    "region",
+    "institution_class",
+    "civil_servant_managed",
+    "funding",
+    "credit_code",
+    "approved_divisions",
+    "priority_tags",
+)
+#: Order of the entries of one day: established, created, attributes, quotas, positions, abolished.
+HISTORY_KINDS = ("established", "created", "attribute", "staffing", "position", "abolished")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One dated event of a unit's history (机构沿革). ``day`` is ``None`` for what holds from the
+    beginning of the register (shown as 最初). The change set's number, operator and time are given
+    only to the roles that read the change log; its 文号 and reason to everyone who sees the unit
+    (the reason with ID numbers masked for the roles that see them masked). ``continues`` marks an
+    entry of the same day and change set as the one before it."""
+
+    day: dt.date | None
+    kind: str
+    text: str
+    document_number: str = ""
+    reason: str = ""
+    source: str = ""
+    change_set_id: int | None = None
+    actor: str = ""
+    time: dt.datetime | None = None
+    continues: bool = False
+
+    @property
+    def day_text(self) -> str:
+        return "最初" if self.day is None else self.day.isoformat()
+
+    @property
+    def provenance(self) -> str:
+        """``变更批次 #N，文号 …，理由 …，操作人 …，时间 …`` — the parts the user may see and that exist."""
+        parts = []
+        if self.change_set_id is not None:
+            parts.append(f"变更批次 #{self.change_set_id}")
+        if self.document_number:
+            parts.append(f"文号 {self.document_number}")
+        if self.reason:
+            parts.append(f"理由 {self.reason}")
+        if self.actor:
+            parts.append(f"操作人 {self.actor}")
+        if self.time is not None:
+            parts.append(f"时间 {timezone.localtime(self.time, SHANGHAI):%Y-%m-%d %H:%M}")
+        return "，".join(parts)
+
+
+def unit_history(unit: Unit, user: Any) -> list[HistoryEntry]:
+    """The unit's history in date order (domain.md §2 "History"): 成立, the creation of its first
+    version with the change set that made it, each change of an attribute between consecutive
+    versions, each change of its staffing quotas (核定编制) and positions (核定职数), and 撤销 — read
+    through the permission choke point like the rest of the unit page."""
+    versions = list(
+        restrict(UnitVersion.objects.filter(unit=unit), user, Action.VIEW)
+        .select_related("parent", "change_set", "change_set__user")
+        .order_by("valid_from")
+    )
+    if not versions:
+        return []
+    whole = can(user, Action.VIEW_FULL_ID)
+    sees_log = can(user, Action.VIEW_CHANGELOG)
+    raw: list[tuple[dt.date, str, str, ChangeSet | None]] = []  # (day, kind, text, change set)
+
+    first = versions[0]
+    source = ChangeSet.Source(first.change_set.source).label if first.change_set else ""
+    raw.append((first.valid_from, "created", f"由{source}创建" if source else "创建", first.change_set))
+    parents = _parent_names(user, {v.parent_id for v in versions if v.parent_id is not None})
+    regions = division_names()
+    labels = {f.name: str(f.verbose_name) for f in UnitVersion._meta.fields}
+    for before, after in pairwise(versions):
+        for name in HISTORY_FIELDS:
+            old, new = _attribute(before, name, parents, regions), _attribute(after, name, parents, regions)
+            if old != new:
+                label = "更名：" if name == "name" else f"{labels[name]} "
+                raw.append((after.valid_from, "attribute", f"{label}{old} → {new}", after.change_set))
+
+    staffing: list[tuple[str, StaffingQuota | PositionQuota]] = [
+        (q.staffing_type, q)
+        for q in restrict(StaffingQuota.objects.filter(unit=unit), user, Action.VIEW).select_related("change_set")
+    ]
+    positions: list[tuple[str, StaffingQuota | PositionQuota]] = [
+        (p.category, p)
+        for p in restrict(PositionQuota.objects.filter(unit=unit), user, Action.VIEW).select_related("change_set")
+    ]
+    raw += _quota_changes("staffing", str(StaffingQuota._meta.verbose_name), staffing)
+    raw += _quota_changes("position", str(PositionQuota._meta.verbose_name), positions)
+
+    identity = _identity_change_sets(user, unit) if sees_log else {}
+    if unit.established is not None:
+        raw.append((unit.established, "established", "成立", identity.get(("成立日期", unit.established.isoformat()))))
+    if unit.abolished is not None:
+        raw.append((unit.abolished, "abolished", "撤销", identity.get(("撤销日期", unit.abolished.isoformat()))))
+
+    raw.sort(key=lambda item: (item[0], HISTORY_KINDS.index(item[1])))  # stable: versions in order
+    entries: list[HistoryEntry] = []
+    previous: tuple[dt.date, int | None] | None = None
+    for day, kind, text, change_set in raw:
+        batch = (day, change_set.pk if change_set else None)
+        reason = change_set.reason if change_set else ""
+        entries.append(
+            HistoryEntry(
+                day=None if day == BEGINNING else day,
+                kind=kind,
+                text=text,
+                document_number=change_set.document_number if change_set else "",
+                reason=reason if whole else mask_ids_in_text(reason),
+                source=ChangeSet.Source(change_set.source).label if change_set else "",
+                change_set_id=change_set.pk if change_set and sees_log else None,
+                actor=_actor(change_set) if change_set and sees_log else "",
+                time=change_set.created_at if change_set and sees_log else None,
+                continues=change_set is not None and batch == previous,
+            )
+        )
+        previous = batch
+    return entries
+
+
+def _attribute(version: UnitVersion, name: str, parents: dict[int, list[UnitVersion]], regions: dict[str, str]) -> str:
+    """An attribute of a version as shown in the history ("—" when empty)."""
+    if name == "parent":
+        if version.parent_id is None:
+            return "—"
+        code = version.parent.code if version.parent else ""
+        day = version.valid_from
+        named = [v for v in parents.get(version.parent_id, []) if v.valid_from <= day < v.valid_to]
+        named = named or parents.get(version.parent_id, [])[-1:]
+        return f"{named[0].name}（{code}）" if named else code
+    value = getattr(version, name)
+    if name == "region" and value:
+        return f"{value} {regions.get(value, '')}".strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "—" if value in (None, "") else str(value)
+
+
+def _parent_names(user: Any, unit_ids: set[int]) -> dict[int, list[UnitVersion]]:
+    """The versions (oldest first) of the parent units the user may see, for their names."""
+    result: dict[int, list[UnitVersion]] = defaultdict(list)
+    qs = restrict(UnitVersion.objects.filter(unit_id__in=unit_ids), user, Action.VIEW).order_by("valid_from")
+    for version in qs.only("unit_id", "name", "valid_from", "valid_to"):
+        result[version.unit_id].append(version)
+    return result
+
+
+def _quota_changes(
+    kind: str, label: str, rows: list[tuple[str, StaffingQuota | PositionQuota]]
+) -> list[tuple[dt.date, str, str, ChangeSet | None]]:
+    """The changes of one unit's quotas of each type: the first number, each new number and the
+    end of a quota that no later version continues."""
+    by_type: dict[str, list[StaffingQuota | PositionQuota]] = defaultdict(list)
+    for key, quota in rows:
+        by_type[key].append(quota)
+    result: list[tuple[dt.date, str, str, ChangeSet | None]] = []
+    for key, quotas in sorted(by_type.items()):
+        quotas.sort(key=lambda q: q.valid_from)
+        previous: StaffingQuota | PositionQuota | None = None
+        for quota in quotas:
+            if previous is None or previous.valid_to < quota.valid_from:
+                result.append((quota.valid_from, kind, f"{label} {key} {quota.approved}", quota.change_set))
+            elif previous.approved != quota.approved:
+                text = f"{label} {key} {previous.approved} → {quota.approved}"
+                result.append((quota.valid_from, kind, text, quota.change_set))
+            previous = quota
+        if previous is not None and previous.valid_to != END:
+            result.append((previous.valid_to, kind, f"{label} {key} {previous.approved} → 0", None))
+    return result
+
+
+def _identity_change_sets(user: Any, unit: Unit) -> dict[tuple[str, str], ChangeSet]:
+    """(成立日期 or 撤销日期, the date) → the latest change set of the change log that set it (for
+    the roles that read the log): the unit's own dates are not versioned, only logged."""
+    result: dict[tuple[str, str], ChangeSet] = {}
+    for record in unit_change_records(user=user, unit=unit).filter(entity="机构", key=unit.code).order_by("pk"):
+        for field_name in ("成立日期", "撤销日期"):
+            value = (record.after or {}).get(field_name)
+            if value and value != (record.before or {}).get(field_name):
+                result[(field_name, str(value))] = record.change_set
+    return result
+
+
+def _actor(change_set: ChangeSet) -> str:
+    if change_set.actor:
+        return change_set.actor
+    return change_set.user.get_username() if change_set.user_id and change_set.user else ""
+
+
 # ---------------------------------------------------------------- people
 
 
@@ -324,6 +527,10 @@ def person_row(*, user: Any, version: PersonVersion, day: dt.date, unit_names: d
         "entry_date": version.entry_date,
         "left_date": version.left_on if version.left_on and version.left_on <= day else None,
         "retirement_month": version.retirement_month.strftime("%Y-%m") if version.retirement_month else "",
+        # 批准退休年月 (domain.md §5): an approved flexible retirement replaces the statutory month
+        "approved_retirement_month": version.approved_retirement_month.strftime("%Y-%m")
+        if version.approved_retirement_month
+        else "",
     }
 
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("alerts/", views.AlertListView.as_view(), name="alert_list"),
     # Monitoring rule settings (bianzhi/web/rule_settings.py): names ``web:rules:setting_<action>``.
     path("alerts/rules/", include("bianzhi.web.rule_settings")),
+    # 工作日历 (bianzhi/web/work_calendar.py): names ``web:calendar:<view>``.
+    path("alerts/calendar/", include("bianzhi.web.work_calendar")),
     # Import in the browser (bianzhi/web/imports.py): names ``web:imports:upload_<action>``.
     path("imports/", include("bianzhi.web.imports")),
 ]

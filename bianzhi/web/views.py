@@ -240,6 +240,7 @@ class UnitDetailView(Page):
             "suspension": selectors.suspension_in_force(user=user, unit=unit, day=self.day),
             "unit_colour": self.alerts.colours().get(unit.code, selectors.GREEN),
             "sees_changelog": can(user, Action.VIEW_CHANGELOG),
+            "history": selectors.unit_history(unit, user),
         }
 
     def tables(self) -> list[Table]:

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIANZHI, person_row, run, unit_row, write_csv_folder
+from conftest import BIANZHI, database_query, person_row, run, unit_row, write_csv_folder
 
 
 def as_json(completed: subprocess.CompletedProcess):
@@ -108,6 +108,8 @@ def test_cli_contract(database_url, tmp_path):
         "updated": zero,
         "unchanged": zero,
         "warnings": [],
+        "changes": [],
+        "changes_omitted": 0,
     }
     done = run(
         database_url, "import", str(book), "--json", "--reason", "首次装载", "--document-number", "越编〔2026〕1号"
@@ -120,6 +122,8 @@ def test_cli_contract(database_url, tmp_path):
         "updated": zero,
         "unchanged": zero,
         "warnings": [],
+        "changes": [],
+        "changes_omitted": 0,
     }
     again = as_json(run(database_url, "import", str(book), "--json"))
     assert again["created"] == zero and again["unchanged"] == counts
@@ -221,3 +225,22 @@ def test_cli_contract(database_url, tmp_path):
 
 def test_console_script_is_installed():
     assert shutil.which("bianzhi") or Path(BIANZHI).exists()
+
+
+def test_import_records_the_platform_user_and_a_default_reason(database_url, tmp_path):
+    """interchange.md §2: --user names the platform user; without --reason, “命令行导入 <file name>”."""
+    assert run(database_url, "migrate").returncode == 0
+    env = {"DJANGO_SUPERUSER_PASSWORD": "x" * 12}
+    created = run(database_url, "createsuperuser", "--noinput", "--username", "zhang", "--email", "z@x.cn", env=env)
+    assert created.returncode == 0, created.stderr
+    folder = write_csv_folder(tmp_path / "用户测试", {"机构": [unit_row("UU1")]})
+    assert run(database_url, "import", str(folder), "--user", "zhang").returncode == 0
+    logged = database_query(
+        database_url,
+        "SELECT u.username, c.reason, c.actor FROM core_changeset c JOIN auth_user u ON u.id = c.user_id "
+        "ORDER BY c.id DESC LIMIT 1",
+    )
+    assert logged[0][:2] == ("zhang", "命令行导入 用户测试") and logged[0][2].startswith("命令行 ")
+    unknown = run(database_url, "import", str(folder), "--user", "nobody-here")
+    assert unknown.returncode == 2 and "nobody-here" in unknown.stderr.decode("utf-8")
+    assert b"Traceback" not in unknown.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib.util
 import io
 import itertools
 import json
@@ -20,22 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import unit_row, write_csv_folder
+from conftest import BIANZHI, run, unit_row, write_csv_folder
 from django.core.management import ManagementUtility
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bianzhi.config.settings import database_url_problem
 from bianzhi.core.validators import credit_check_character, organisation_code_error
-
-# The subprocess helpers and the per-module database of the command-line contract tests.
-_spec = importlib.util.spec_from_file_location("bianzhi_contract_test_cli", Path(__file__).with_name("test_cli.py"))
-assert _spec and _spec.loader
-_test_cli = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_test_cli)
-database_url = _test_cli.database_url  # the fixture: a database of this module's own
-run = _test_cli.run
-BIANZHI = _test_cli.BIANZHI
 
 
 @dataclass
@@ -338,7 +328,7 @@ def test_a_credit_code_with_a_wrong_embedded_organisation_code_imports_with_a_wa
 #: The options each data command defines (add_arguments), which the fuzz below covers; a new option
 #: fails test_the_fuzz_covers_every_option until it is fuzzed too.
 OPTIONS = {
-    "import": {"path", "--dry-run", "--effective", "--reason", "--document-number", "--json"},
+    "import": {"path", "--dry-run", "--effective", "--reason", "--document-number", "--user", "--json"},
     "monitor": {"--as-of", "--json"},
     "forecast": {"subject", "--from", "--months", "--json"},
 }
@@ -420,7 +410,7 @@ _turn = itertools.count()
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("name", ["--effective", "--reason", "--document-number"])
+@pytest.mark.parametrize("name", ["--effective", "--reason", "--document-number", "--user"])
 @FUZZ
 @given(value=values, inline=st.booleans(), as_json=st.booleans(), dry_run=st.booleans())
 def test_fuzz_import_options(books, name, value, inline, as_json, dry_run) -> None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sqlite3
 import subprocess
 import time
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import BIANZHI, person_row, run, unit_row, write_csv_folder
+from conftest import BIANZHI, database_query, person_row, run, unit_row, write_csv_folder
 
 P = person_row("U", birth=dt.date(1980, 1, 1), 进编日期="2005-01-01")
 OTHERS = [person_row("V", birth=dt.date(1970, 1, 1) + dt.timedelta(days=i)) for i in range(1500)]
@@ -36,20 +35,10 @@ def _start(url: str, folder: Path, *args: str) -> subprocess.Popen:
     )
 
 
-def _query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
-    if url.startswith("postgres"):
-        import psycopg
-
-        with psycopg.connect(url) as conn:
-            return [tuple(str(v) for v in row) for row in conn.execute(sql.replace("?", "%s"), params).fetchall()]
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        return [tuple(str(v) for v in row) for row in conn.execute(sql, params).fetchall()]
-
-
 def _periods(url: str, table: str, where: str, params: tuple) -> list[tuple[str, str]]:
     return [
         (start, end)
-        for start, end in _query(
+        for start, end in database_query(
             url, f"SELECT valid_from, valid_to FROM {table} WHERE {where} ORDER BY valid_from", params
         )
     ]
@@ -120,7 +109,7 @@ def test_two_imports_at_once_end_as_one_after_the_other(base, tmp_path):
     codes = (first.returncode, second.returncode)
     assert b"Traceback" not in outputs[0][1] + outputs[1][1]
     reports = [json.loads(out.decode("utf-8")) for out, _ in outputs]
-    names = _query(
+    names = database_query(
         base,
         "SELECT name FROM registry_unitversion WHERE valid_to = ? AND unit_id = "
         "(SELECT id FROM registry_unit WHERE code = ?)",
@@ -135,7 +124,7 @@ def test_two_imports_at_once_end_as_one_after_the_other(base, tmp_path):
 
 
 def test_twenty_writes_at_once_to_one_quota_and_one_person(base, tmp_path):
-    before = int(_query(base, "SELECT COUNT(*) FROM core_changeset")[0][0])
+    before = int(database_query(base, "SELECT COUNT(*) FROM core_changeset")[0][0])
     books = [
         write_csv_folder(
             tmp_path / f"w{i}",
@@ -152,10 +141,10 @@ def test_twenty_writes_at_once_to_one_quota_and_one_person(base, tmp_path):
     assert [p.returncode for p in processes] == [0] * 20, [err.decode() for _, err in outputs]
     assert all(b"Traceback" not in err for _, err in outputs)
     # One after the other: twenty change sets, and the last one's values hold.
-    after = int(_query(base, "SELECT COUNT(*) FROM core_changeset")[0][0])
+    after = int(database_query(base, "SELECT COUNT(*) FROM core_changeset")[0][0])
     assert after - before == 20
-    (approved,) = _query(base, "SELECT approved FROM registry_staffingquota WHERE valid_to = ?", (END,))
-    (post,) = _query(
+    (approved,) = database_query(base, "SELECT approved FROM registry_staffingquota WHERE valid_to = ?", (END,))
+    (post,) = database_query(
         base,
         "SELECT post FROM registry_personversion WHERE valid_to = ? AND person_id = "
         "(SELECT id FROM registry_person WHERE id_number = ?)",

@@ -102,15 +102,16 @@ def test_every_day_of_2025_and_2026_agrees_with_the_package() -> None:
 # --- years the package has no official arrangement for: plain weekdays ------------------------
 
 
-def test_unknown_year_falls_back_to_plain_weekdays() -> None:
-    # 2100: the package would estimate 元旦 and 春节 (2100-02-08..11), but it holds no State Council
-    # arrangement for the year, so only Saturdays and Sundays are days off.
-    assert is_working_day(date(2100, 1, 1))  # Friday
-    assert is_working_day(date(2100, 2, 9))  # Tuesday
+def test_a_year_without_a_schedule_keeps_its_statutory_holidays() -> None:
+    # 2100: the package holds no State Council arrangement for the year; its statutory holidays still
+    # count (domain.md §4: 元旦, 春节 2100-02-08..11 with 除夕), its guessed substitutes and make-up
+    # working days do not, and a deadline there is provisional.
+    assert not is_working_day(date(2100, 1, 1))  # Friday, 元旦
+    assert not is_working_day(date(2100, 2, 9))  # Tuesday, 春节
     assert not is_working_day(date(2100, 2, 13))  # Saturday
     assert not is_working_day(date(2100, 2, 14))  # Sunday
-    assert add_working_days(date(2100, 2, 5), 1) == date(2100, 2, 8)  # Fri -> Mon
-    assert write_off_deadline(date(2100, 2, 5)) == date(2100, 2, 19)
+    assert add_working_days(date(2100, 2, 5), 1) == date(2100, 2, 12)  # Fri -> after 春节
+    assert write_off_deadline(date(2100, 2, 5)) == date(2100, 2, 25)
 
 
 def test_far_future_beyond_the_package_range_falls_back_to_weekdays() -> None:

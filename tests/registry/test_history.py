@@ -301,3 +301,146 @@ def test_an_effective_day_before_the_latest_change_is_refused_on_the_first_chang
     # Equal to it, the latest period is amended in place.
     load({"机构": _units(), "人员": [{**person, "职务": "科长"}]}, effective=EFFECTIVE)
     assert [v.post for v in PersonVersion.objects.order_by("valid_from")] == ["", "科长"]
+
+
+def test_a_stored_parent_cannot_become_an_internal_division(load):
+    """Found: a unit that is a stored parent could be turned into a 内设机构 by a re-import that leaves
+    its children out of the file."""
+    load({"机构": [unit_row("A"), unit_row("AS", "事业单位", 上级机构代码="A")]})
+    for dry_run in (True, False):
+        result = load(
+            {"机构": [unit_row("A", "内设机构", 上级机构代码="B"), unit_row("B")]}, expect_ok=False, dry_run=dry_run
+        )
+        assert result.errors == [
+            {
+                "sheet": "机构",
+                "row": 2,
+                "column": "机构类型",
+                "message": "机构“A”是AS等 1 个机构的上级机构，不能改为内设机构",
+            }
+        ]
+    assert Unit.objects.get(code="A").versions.get().kind == "政府工作部门"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "row", "held"),
+    [
+        ("编制", {"机构代码": "A", "编制类型": "行政编制", "核定数": 3}, "核定编制"),
+        ("职数", {"机构代码": "A", "职数类别": "正职", "核定数": 1}, "核定职数"),
+        ("人员", person_row("A"), "人员 1 名"),
+    ],
+)
+def test_a_unit_holding_staffing_or_people_cannot_become_an_internal_division(load, sheet, row, held):
+    load({"机构": [unit_row("A"), unit_row("B")], sheet: [row]})
+    result = load({"机构": [unit_row("A", "内设机构", 上级机构代码="B")]}, expect_ok=False)
+    assert result.errors == [
+        {
+            "sheet": "机构",
+            "row": 2,
+            "column": "机构类型",
+            "message": f"机构“A”仍有{held}，不能改为内设机构（内设机构不占编制）",
+        }
+    ]
+
+
+def test_a_class_cannot_stay_on_a_unit_that_is_no_longer_a_public_institution(load):
+    load({"机构": [unit_row("A"), unit_row("S", "事业单位", 上级机构代码="A", 事业单位类别="公益一类")]})
+    # The class column left out keeps the stored class: reported on 事业单位类别 even so.
+    result = load({"机构": [unit_row("S", "政府工作部门", 序列="政府", 区划代码="330602")]}, expect_ok=False)
+    assert result.errors == [
+        {
+            "sheet": "机构",
+            "row": 2,
+            "column": "事业单位类别",
+            "message": "机构“S”将为政府工作部门，不是事业单位，不能保留事业单位类别“公益一类”（请清除该类别）",
+        }
+    ]
+    # Cleared in the same file, the change is fine.
+    load({"机构": [unit_row("S", "政府工作部门", 序列="政府", 区划代码="330602", 事业单位类别="")]})
+
+
+def test_the_report_lists_every_value_a_stale_workbook_would_change(load):
+    """Found: confirming an import said “将更新 1” and nothing more, so a stale workbook silently
+    reverted a committee's quota change. The report lists each value with since when and by which
+    change set (文号) the stored value holds — on a dry run too."""
+    person = person_row("A", 进编日期="2010-01-01", 职务="")
+    stale = {"机构": _units(), "编制": _quotas(), "人员": [person]}
+    load(stale)
+    decided = load(
+        {"机构": _units(), "编制": [{**_quotas()[0], "核定数": 12}], "人员": [{**person, "职务": "科长"}]},
+        effective=EFFECTIVE,
+        document_number="越编〔2026〕5号",
+    )
+    for dry_run in (True, False):
+        result = load(stale, dry_run=dry_run, effective=AFTER)
+        assert result.as_json()["changes"] == [
+            {
+                "sheet": "编制",
+                "row": 2,
+                "key": "A/行政编制",
+                "column": "核定数",
+                "stored": 12,
+                "new": 10,
+                "stored_since": "2026-04-15",
+                "change_set": decided.change_set_id,
+                "document_number": "越编〔2026〕5号",
+            },
+            {
+                "sheet": "人员",
+                "row": 2,
+                "key": person["身份证号"],
+                "column": "职务",
+                "stored": "科长",
+                "new": None,
+                "stored_since": "2026-04-15",
+                "change_set": decided.change_set_id,
+                "document_number": "越编〔2026〕5号",
+            },
+        ]
+        assert result.as_json()["changes_omitted"] == 0
+
+
+def test_changes_are_capped_per_sheet_and_column(load, monkeypatch):
+    from bianzhi.registry.importer import changes
+
+    monkeypatch.setattr(changes, "CAP", 1)
+    load({"机构": _units(), "编制": _quotas()})
+    result = load({"机构": _units(), "编制": [{**q, "核定数": 3} for q in _quotas()]}, dry_run=True)
+    assert [(c["key"], c["column"]) for c in result.changes] == [("A/行政编制", "核定数")]
+    assert result.changes_omitted == 1
+
+
+def test_a_single_sheet_imports_when_its_units_are_stored(load, tmp_path):
+    """interchange.md §1 "A single sheet": `bianzhi import 编制.csv`, a folder or zip without 机构, and an
+    .xlsx without it import when every unit they name is stored."""
+    import zipfile
+
+    from conftest import write_csv_folder, write_xlsx
+
+    from bianzhi.registry.services import workbook_import
+
+    load({"机构": _units()})
+    folder = write_csv_folder(tmp_path / "only", {"编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 4}]})
+    result = workbook_import(path=folder / "编制.csv", effective=EFFECTIVE)
+    assert result.ok and result.created["编制"] == 1, result.errors
+    result = workbook_import(path=folder, effective=EFFECTIVE, dry_run=True)
+    assert result.ok and result.unchanged["编制"] == 1
+    archive = tmp_path / "only.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.write(folder / "编制.csv", "编制.csv")
+    assert workbook_import(path=archive, dry_run=True).ok
+    book = write_xlsx(tmp_path / "only.xlsx", {"编制": [{"机构代码": "B", "编制类型": "行政编制", "核定数": 2}]})
+    assert workbook_import(path=book, effective=EFFECTIVE).created["编制"] == 1
+    # A unit that is not stored is the usual four-key error; a file with no sheet of the contract, row 0.
+    unknown = write_xlsx(tmp_path / "unknown.xlsx", {"编制": [{"机构代码": "Z", "编制类型": "行政编制", "核定数": 1}]})
+    assert [(e["sheet"], e["row"], e["column"]) for e in workbook_import(path=unknown).errors] == [
+        ("编制", 2, "机构代码")
+    ]
+    import openpyxl
+
+    other_book = openpyxl.Workbook()
+    other_book.active.title = "说明"
+    other_book.active.append(["填表说明"])
+    other = tmp_path / "other.xlsx"
+    other_book.save(other)
+    assert [(e["row"], e["message"][:10]) for e in workbook_import(path=other).errors] == [(0, "文件中没有标准工作表")]

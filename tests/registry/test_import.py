@@ -51,9 +51,10 @@ def test_missing_path(tmp_path):
 
 
 def test_no_unit_sheet(workbook):
+    """Without a 机构 sheet the units named must be stored (interchange.md §1 "A single sheet")."""
     path = workbook({"编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 1}]})
     error = only_error(workbook_import(path=path))
-    assert (error["sheet"], error["row"], error["column"]) == ("机构", 0, "")
+    assert (error["sheet"], error["row"], error["column"]) == ("编制", 2, "机构代码")
 
 
 def test_one_error_per_missing_required_header(workbook):

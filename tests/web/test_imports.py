@@ -389,3 +389,24 @@ def test_progress_inside_the_import_transaction_is_visible_at_once_on_postgresql
                 assert cursor.fetchone() == ("人员 50 行", 60)
     finally:
         recorder.close()
+
+
+def test_the_report_shows_each_value_a_stale_workbook_would_change(personas, tmp_path, load):
+    """Issue 12: before confirming, the page lists every stored value the workbook changes, since when
+    it holds and by which change set (文号) — a stale copy reverting a committee's decision shows."""
+    load(
+        {"机构": [unit_row("A")], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 9}]},
+        effective=dt.date(2026, 7, 1),
+        document_number="越编〔2026〕7号",
+    )
+    client = client_for(personas["officer"])
+    stale = {"机构": [unit_row("A")], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 5}]}
+    upload(client, write_xlsx(tmp_path / "旧版.xlsx", stale))
+    stored = WorkbookUpload.objects.latest("pk")
+    assert stored.state == WorkbookUpload.State.VALID, stored.report
+    assert [c["document_number"] for c in stored.report["changes"]] == ["越编〔2026〕7号"]
+    page = client.get(reverse("web:imports:upload_detail", args=[stored.pk])).content.decode()
+    assert "将变更的数值" in page
+    row = page[page.index('id="import-changes"') :]
+    assert "A/行政编制" in row and "核定数" in row and "2026-07-01" in row and "越编〔2026〕7号" in row
+    assert "<td>9</td><td>5</td>" in row

@@ -333,7 +333,7 @@ class RetirementOut(Schema):
     person: str = Field(..., description="身份证号（按角色脱敏）")
     name: str = Field(..., description="姓名")
     unit: str = Field(..., description="机构代码")
-    month: str = Field(..., description="法定退休月份 YYYY-MM")
+    month: str = Field(..., description="退休月份 YYYY-MM：批准退休年月，未批准弹性退休的为法定退休月份")
 
 
 class RetirementPage(Page[RetirementOut]):
@@ -352,8 +352,8 @@ class RetirementFilters(Schema):
 def retirement_forecast(
     request: HttpRequest, filters: Query[RetirementFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
-    """今天在编、所在机构今天在设的人员中，法定退休月份落在起始月份起 N 个月内的（domain.md §6），
-    按月份、机构、身份证号排序；身份证号按角色脱敏。"""
+    """今天在编、所在机构今天在设的人员中，退休月份（批准退休年月，否则法定退休月份）落在起始月份起
+    N 个月内的（domain.md §6），按月份、机构、身份证号排序；身份证号按角色脱敏。"""
     require_somewhere(request, Action.VIEW)
     day = today()
     start = dt.date(int(filters.start[:4]), int(filters.start[5:7]), 1) if filters.start else day.replace(day=1)

@@ -23,6 +23,7 @@ from bianzhi.api.errors import ApiError, not_found
 from bianzhi.api.schemas import (
     Day,
     IdNumber,
+    Month,
     Name64,
     Page,
     PageParams,
@@ -71,6 +72,12 @@ class PersonOut(Schema):
     written_off_date: dt.date | None = Field(None, description="核销日期")
     original_retirement_age: int | None = Field(None, description="原退休年龄")
     retirement_month: str = Field(..., description="法定退休月份 YYYY-MM")
+    approved_retirement_month: str | None = Field(
+        None, description="批准退休年月 YYYY-MM（弹性退休，提前或延迟；未批准时为 null）"
+    )
+    retirement_month_used: str = Field(
+        ..., description="预测和超龄未退监测所用的退休月份 YYYY-MM：批准退休年月，否则法定退休月份"
+    )
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
 
@@ -95,6 +102,7 @@ def person_out(version: PersonVersion, day: dt.date, user: Any, unit_names: dict
     person: Person = version.person
     whole = sees_full_id(user, version.unit_id)
     on_staff = version.is_on_staff(day)
+    approved = version.approved_retirement_month
     return {
         "id": person.pk,
         "id_number": person.id_number if whole else mask_id_number(person.id_number),
@@ -124,6 +132,8 @@ def person_out(version: PersonVersion, day: dt.date, user: Any, unit_names: dict
         else None,
         "original_retirement_age": version.original_age,
         "retirement_month": format_month(version.retirement_month),
+        "approved_retirement_month": format_month(approved) if approved else None,
+        "retirement_month_used": format_month(approved or version.retirement_month),
         "valid_from": open_from(version.valid_from),
         "valid_to": open_to(version.valid_to),
     }
@@ -201,6 +211,9 @@ class PersonIn(WriteMeta):
     left_date: Day | None = Field(None, description="离编日期")
     written_off_date: Day | None = Field(None, description="核销日期")
     original_retirement_age: Literal[50, 55, 60] | None = Field(None, description="原退休年龄")
+    approved_retirement_month: Month | None = Field(
+        None, description="批准退休年月 YYYY-MM（弹性退休，须在法定退休月份前后 3 年内且不早于原退休年龄）"
+    )
 
 
 _PERSON_HEADERS = {
@@ -223,6 +236,7 @@ _PERSON_HEADERS = {
     "left_date": "离编日期",
     "written_off_date": "核销日期",
     "original_retirement_age": "原退休年龄",
+    "approved_retirement_month": "批准退休年月",
 }
 
 

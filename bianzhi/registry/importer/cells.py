@@ -13,6 +13,7 @@ from typing import Any
 
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _DIGITS = re.compile(r"^[0-9]+$")
+_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 
 
 class CellError(ValueError):
@@ -57,6 +58,28 @@ def date(cell: Any) -> dt.date | None:
                 raise CellError(f"“{value}”不是有效日期") from exc
         raise CellError(f"“{value}”不是日期，应为日期单元格或 YYYY-MM-DD 格式的文本")
     raise CellError(f"“{text(cell)}”不是日期，应为日期单元格或 YYYY-MM-DD 格式的文本")
+
+
+def month(cell: Any) -> dt.date | None:
+    """A month (the first day of it): text ``YYYY-MM`` (ASCII digits once NFKC-normalised) or a
+    date cell, whose month counts."""
+    if cell is None:
+        return None
+    if isinstance(cell, dt.datetime):
+        return dt.date(cell.year, cell.month, 1)
+    if isinstance(cell, dt.date):
+        return cell.replace(day=1)
+    if isinstance(cell, str):
+        value = unicodedata.normalize("NFKC", cell).strip()
+        if not value:
+            return None
+        if _MONTH.match(value):
+            year, number = int(value[:4]), int(value[5:])
+            if year >= 1 and 1 <= number <= 12:
+                return dt.date(year, number, 1)
+            raise CellError(f"“{value}”不是有效年月")
+        raise CellError(f"“{value}”不是年月，应为 YYYY-MM 格式的文本或日期单元格")
+    raise CellError(f"“{text(cell)}”不是年月，应为 YYYY-MM 格式的文本或日期单元格")
 
 
 def integer(cell: Any) -> int | None:

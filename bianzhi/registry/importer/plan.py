@@ -30,7 +30,7 @@ from bianzhi.registry.models import (
     Unit,
     UnitVersion,
 )
-from bianzhi.registry.retirement import retirement_month
+from bianzhi.registry.retirement import flexible_retirement_error, retirement_month
 
 # Fields of each entity: identity (not versioned, dated by themselves) and versioned.
 UNIT_IDENTITY = ("established", "abolished")
@@ -88,6 +88,7 @@ PERSON_VERSIONED = (
     "post",
     "position_category",
     "original_age",
+    "approved_retirement_month",
     "retirement_month",
 )
 #: everything stored on a person's version (what a re-import compares)
@@ -106,6 +107,7 @@ PERSON_DEFAULTS: dict[str, Any] = {
     "left_on": None,
     "written_off_date": None,
     "original_age": None,
+    "approved_retirement_month": None,
 }
 #: nullable fields; every other text field stores "" for "not given"
 NULLABLE = {
@@ -120,6 +122,7 @@ NULLABLE = {
     "written_off_date",
     "write_off_deadline",
     "original_age",
+    "approved_retirement_month",
     "returned_date",
     "returned_on",
 }
@@ -134,6 +137,7 @@ class Planned:
     version_id: int | None = None  # the current version row
     version_from: dt.date | None = None
     identity_id: int | None = None
+    change_set_id: int | None = None  # the change set that set the stored values (the version's)
 
     @property
     def is_new(self) -> bool:
@@ -206,6 +210,7 @@ def load_units() -> dict[str, dict[str, Any]]:
     rows = UnitVersion.objects.filter(valid_to=END).values(
         "id",
         "valid_from",
+        "change_set_id",
         "unit_id",
         "unit__code",
         "unit__established",
@@ -221,6 +226,7 @@ def load_units() -> dict[str, dict[str, Any]]:
         record["abolished"] = r["unit__abolished"]
         record["_version_id"] = r["id"]
         record["_version_from"] = r["valid_from"]
+        record["_change_set"] = r["change_set_id"]
         record["_id"] = r["unit_id"]
         stored[r["unit__code"]] = record
     return stored
@@ -234,6 +240,28 @@ def load_unit_index(codes: set[str]) -> dict[str, StoredUnit]:
             "unit__code", "kind", "parent__code"
         )
         found.update({code: StoredUnit(kind=kind, parent=parent) for code, kind, parent in rows})
+    return found
+
+
+def unit_holdings(codes: set[str]) -> dict[str, list[str]]:
+    """What the stored register holds in each of these units now: 编制, 职数 and 周转编制 in force,
+    and people whose latest period names the unit (validate.Holdings)."""
+    found: dict[str, list[str]] = {}
+    codes_list = sorted(codes)
+    for label, model in (("核定编制", StaffingQuota), ("核定职数", PositionQuota), ("周转编制", TurnoverLoan)):
+        for code in (
+            model._default_manager.filter(valid_to=END, unit__code__in=codes_list)
+            .values_list("unit__code", flat=True)
+            .distinct()
+        ):
+            found.setdefault(code, []).append(label)
+    people = (
+        PersonVersion.objects.filter(valid_to=END, unit__code__in=codes_list)
+        .values("unit__code")
+        .annotate(n=models.Count("id"))
+    )
+    for row in people:
+        found.setdefault(row["unit__code"], []).append(f"人员 {row['n']} 名")
     return found
 
 
@@ -287,6 +315,7 @@ def plan_units(sheet: ParsedSheet, stored: dict[str, dict[str, Any]], issues: Is
                 record,
                 version_id=previous["_version_id"],
                 version_from=previous["_version_from"],
+                change_set_id=previous["_change_set"],
                 identity_id=previous["_id"],
             )
             if item.row is not None or item.changed:
@@ -316,11 +345,14 @@ class SimpleTable:
     def load(self) -> dict[tuple, dict[str, Any]]:
         model_keys = ["unit__code" if f == "unit" else f for f in self.key_fields]
         stored: dict[tuple, dict[str, Any]] = {}
-        for r in self.model._default_manager.filter(valid_to=END).values("id", "valid_from", *model_keys, *self.values):
+        for r in self.model._default_manager.filter(valid_to=END).values(
+            "id", "valid_from", "change_set_id", *model_keys, *self.values
+        ):
             key = tuple(r[k] for k in model_keys)
             record = {f: r[f] for f in self.values}
             record["_version_id"] = r["id"]
             record["_version_from"] = r["valid_from"]
+            record["_change_set"] = r["change_set_id"]
             stored[key] = record
         return stored
 
@@ -346,6 +378,7 @@ class SimpleTable:
                         after,
                         version_id=previous["_version_id"],
                         version_from=previous["_version_from"],
+                        change_set_id=previous["_change_set"],
                     )
                 )
         return plan
@@ -408,6 +441,7 @@ def load_people(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
             .values(
                 "id",
                 "valid_from",
+                "change_set_id",
                 "person_id",
                 "person__id_number",
                 "unit_code",
@@ -421,6 +455,7 @@ def load_people(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
             record["internal_division"] = r["division_code"]
             record["_version_id"] = r["id"]
             record["_version_from"] = r["valid_from"]
+            record["_change_set"] = r["change_set_id"]
             record["_id"] = r["person_id"]
             stored[r["person__id_number"]] = record
     return stored
@@ -467,6 +502,8 @@ def plan_people(sheet: ParsedSheet | None, effective: dt.date | None = None, iss
         base = _strip(previous) if previous else {**PERSON_DEFAULTS}
         merged = _merge(row.values, sheet.present, base, PERSON_FIELDS)
         record = derive_person(merged, _strip(previous) if previous else None, effective)
+        if issues is not None and "approved_retirement_month" not in sheet.present:
+            _check_kept_retirement_month(record, row.number, issues)
         if previous is None:
             plan.items.append(Planned((id_number,), row.number, None, record))
         else:
@@ -490,10 +527,40 @@ def plan_people(sheet: ParsedSheet | None, effective: dt.date | None = None, iss
                     record,
                     version_id=previous["_version_id"],
                     version_from=previous["_version_from"],
+                    change_set_id=previous["_change_set"],
                     identity_id=previous["_id"],
                 )
             )
     return plan
+
+
+def _check_kept_retirement_month(record: dict[str, Any], row: int, issues: Issues) -> None:
+    """A stored 批准退休年月 kept by an absent column must still fit the person's range after the
+    import (a new 人员类别 or 原退休年龄 moves it): reported under its column, as interchange.md §1
+    "Checked against what is stored" has it. A month in the file is checked by validate_people."""
+    month = record.get("approved_retirement_month")
+    if month is None:
+        return
+    problem = flexible_retirement_error(
+        month,
+        birth_date=record["birth_date"],
+        gender=record["gender"],
+        person_category=record["category"],
+        original_age=record["original_age"],
+    )
+    if problem:
+        issues.error("人员", row, "批准退休年月", problem)
+
+
+def stored_original_ages(id_numbers: list[str]) -> dict[str, int | None]:
+    """The stored 原退休年龄 of the people with these 身份证号 (validate.StoredAges)."""
+    found: dict[str, int | None] = {}
+    for chunk in _chunks(sorted(set(id_numbers)), 20_000):
+        rows = PersonVersion.objects.filter(valid_to=END, person__id_number__in=_in_list(chunk)).values_list(
+            "person__id_number", "original_age"
+        )
+        found.update(rows)
+    return found
 
 
 #: from this many codes on, every unit's id is read and the wanted ones picked out

@@ -27,7 +27,7 @@ from bianzhi.registry.choices import (
 class Column:
     header: str
     field: str
-    kind: str  # text | date | int | enum | id | bool | tags
+    kind: str  # text | date | month | int | enum | id | bool | tags
     required: bool = False  # the header must be present and every cell filled
     choices: tuple[str, ...] = ()
     note: str = ""
@@ -140,6 +140,13 @@ PEOPLE = SheetSpec(
         Column("离编日期", "left_date", "date", note="不早于进编日期；在编人员忽略"),
         Column("核销日期", "written_off_date", "date", note="不早于离编日期"),
         Column("原退休年龄", "original_age", "int", choices=("50", "55", "60"), note="50、55 或 60"),
+        Column(
+            "批准退休年月",
+            "approved_retirement_month",
+            "month",
+            note="弹性退休批准的退休年月（提前或延迟）；在 [max(法定退休年月 − 36 个月, 原退休年龄到达之月), "
+            "法定退休年月 + 36 个月] 之内",
+        ),
     ),
 )
 

@@ -29,6 +29,7 @@ from bianzhi.registry.choices import LoanStatus, PersonStatus, UnitKind
 from bianzhi.registry.importer import cells
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import LIMITS, LOANS, PEOPLE, POSITIONS, QUOTAS, SHEETS, UNITS, Column, SheetSpec
+from bianzhi.registry.retirement import flexible_retirement_error
 
 #: the largest integer a PostgreSQL ``integer`` column holds
 MAX_INTEGER = 2_147_483_647
@@ -76,12 +77,25 @@ class StoredUnit:
 
     kind: str
     parent: str | None
+    institution_class: str = ""
+
+
+#: the stored rows that name each of some unit codes: 编制, 职数, 周转编制 in force, or people whose
+#: latest period names it (``plan.unit_holdings``) — what a 内设机构 cannot hold
+Holdings = Callable[[set[str]], dict[str, list[str]]]
 
 
 def check_structure(sheets: dict[str, RawSheet], issues: Issues) -> None:
-    """Unreadable-file errors (row 0): no 机构 sheet, a required header missing."""
-    if UNITS.name not in sheets:
-        issues.error(UNITS.name, 0, "", "缺少“机构”工作表（或 机构.csv）")
+    """Unreadable-file errors (row 0): no sheet of the contract at all, a required header missing.
+    The 机构 sheet may be left out when the units the other sheets name are stored (interchange.md
+    §1 "A single sheet"): they are then checked against the register."""
+    if not any(spec.name in sheets for spec in SHEETS):
+        issues.error(
+            "",
+            0,
+            "",
+            f"文件中没有标准工作表（{'、'.join(spec.name for spec in SHEETS)}；CSV 文件须以工作表名命名，如 编制.csv）",
+        )
     for spec in SHEETS:
         raw = sheets.get(spec.name)
         if raw is None:
@@ -114,6 +128,8 @@ def _parser(col: Column) -> Callable[[Any], Any]:
             return cells.date(cell)
 
         return parse_date
+    if col.kind == "month":
+        return cells.month
     if col.kind == "int":
 
         def parse_int(cell: Any) -> Any:
@@ -293,7 +309,9 @@ class UnitIndex:
         return None if kind is None else kind == UnitKind.INTERNAL_DIVISION
 
 
-def validate_units(sheet: ParsedSheet, stored: dict[str, StoredUnit], issues: Issues) -> UnitIndex:
+def validate_units(
+    sheet: ParsedSheet, stored: dict[str, StoredUnit], issues: Issues, holdings: Holdings | None = None
+) -> UnitIndex:
     name = sheet.spec.name
     for row in sheet.rows:
         code = row.values.get("code")
@@ -388,7 +406,68 @@ def validate_units(sheet: ParsedSheet, stored: dict[str, StoredUnit], issues: Is
         established, abolished = row.values.get("established"), row.values.get("abolished")
         if established is not None and abolished is not None and abolished <= established:
             issues.error(name, row.number, "撤销日期", f"撤销日期 {abolished} 应晚于成立日期 {established}")
+    _check_as_it_will_be(sheet, file_rows, stored, index, issues, holdings)
     return index
+
+
+def _check_as_it_will_be(
+    sheet: ParsedSheet,
+    file_rows: dict[str, ParsedRow],
+    stored: dict[str, StoredUnit],
+    index: UnitIndex,
+    issues: Issues,
+    holdings: Holdings | None,
+) -> None:
+    """interchange.md §1 "Checked against what is stored": the rules hold for the register as it will
+    be from --effective on — the stored units merged with the file's — not only for the file."""
+    name = sheet.spec.name
+    becoming_divisions = {
+        code: row
+        for code, row in file_rows.items()
+        if "code" not in row.bad
+        and code in stored
+        and stored[code].kind != UnitKind.INTERNAL_DIVISION
+        and index.kind.get(code) == UnitKind.INTERNAL_DIVISION
+    }
+    if becoming_divisions:
+        children: dict[str, list[str]] = {}
+        for child, parent_code in index.parent.items():
+            if parent_code in becoming_divisions and child != parent_code:
+                children.setdefault(parent_code, []).append(child)
+        held = holdings(set(becoming_divisions)) if holdings is not None else {}
+        for code, row in becoming_divisions.items():
+            if code in children:
+                listed = "、".join(sorted(children[code])[:5])
+                issues.error(
+                    name,
+                    row.number,
+                    "机构类型",
+                    f"机构“{code}”是{listed}等 {len(children[code])} 个机构的上级机构，不能改为内设机构",
+                )
+            elif code in held:
+                issues.error(
+                    name,
+                    row.number,
+                    "机构类型",
+                    f"机构“{code}”仍有{'、'.join(held[code])}，不能改为内设机构（内设机构不占编制）",
+                )
+    for code, row in file_rows.items():
+        if "code" in row.bad or code not in stored:
+            continue
+        kind = index.kind.get(code)
+        if "institution_class" in sheet.present:
+            klass = row.values.get("institution_class") if "institution_class" not in row.bad else None
+            if row.ok("kind"):
+                continue  # both in the file: checked row by row above
+        else:
+            klass = stored[code].institution_class
+        if klass and kind is not None and kind != UnitKind.PUBLIC_INSTITUTION:
+            issues.error(
+                name,
+                row.number,
+                "事业单位类别",
+                f"机构“{code}”将为{kind}，不是事业单位，不能保留事业单位类别“{klass}”（请清除该类别）",
+            )
 
 
 def _cycle_through(code: str, parent: dict[str, str | None]) -> list[str] | None:
@@ -502,12 +581,23 @@ def validate_limits(sheet: ParsedSheet, issues: Issues) -> None:
     _duplicates(sheet, ("region", "category"), "限额类别", lambda k: f"区划“{k[0]}”的{k[1]}限额", issues)
 
 
+#: the stored 原退休年龄 of the people with these 身份证号 (those not stored are left out)
+StoredAges = Callable[[list[str]], dict[str, int | None]]
+
+
 def validate_people(
-    sheet: ParsedSheet, units: UnitIndex, issues: Issues, first_rows: dict[str, int] | None = None
+    sheet: ParsedSheet,
+    units: UnitIndex,
+    issues: Issues,
+    first_rows: dict[str, int] | None = None,
+    stored_ages: StoredAges | None = None,
 ) -> None:
-    """Validate people; ``first_rows`` carries the 身份证号 seen so far when the sheet comes in chunks."""
+    """Validate people; ``first_rows`` carries the 身份证号 seen so far when the sheet comes in chunks.
+    ``stored_ages`` looks up the stored 原退休年龄 that a 批准退休年月 is checked with when the sheet
+    has no 原退休年龄 column (without it, the people are taken as new)."""
     name = sheet.spec.name
     units.prefetch(row.values.get(f) for row in sheet.rows for f in ("unit", "internal_division"))
+    _check_approved_retirement(sheet, issues, stored_ages)
     for row in sheet.rows:
         values = row.values
         if row.ok("id_number"):
@@ -561,6 +651,43 @@ def validate_people(
         first = seen.setdefault(number, row.number)
         if first != row.number:
             issues.error(name, row.number, "身份证号", f"身份证号“{number}”与第 {first} 行重复")
+
+
+def _check_approved_retirement(sheet: ParsedSheet, issues: Issues, stored_ages: StoredAges | None) -> None:
+    """批准退休年月 within the flexible range of domain.md §5, computed from the values the person
+    will have after the import: the row's, and the stored 原退休年龄 where the column is absent.
+    (A stored month kept by an absent column is checked when the rows are planned.)"""
+    if "approved_retirement_month" not in sheet.present:
+        return
+    rows = [
+        row
+        for row in sheet.rows
+        if row.ok("approved_retirement_month", "id_number", "gender", "birth_date", "category")
+        and "original_age" not in row.bad
+        # a gender or birth date that disagrees with the number is its own error: no cascade
+        and id_number_gender(row.values["id_number"]) == row.values["gender"]
+        and id_number_birth_date(row.values["id_number"]) == row.values["birth_date"]
+    ]
+    if not rows:
+        return
+    ages: dict[str, int | None] = {}
+    if "original_age" not in sheet.present and stored_ages is not None:
+        ages = stored_ages([row.values["id_number"] for row in rows])
+    for row in rows:
+        values = row.values
+        age = values.get("original_age") if "original_age" in sheet.present else ages.get(values["id_number"])
+        if age not in (None, 50, 55, 60):
+            continue  # its own error is reported under 原退休年龄
+        problem = flexible_retirement_error(
+            values["approved_retirement_month"],
+            birth_date=values["birth_date"],
+            gender=values["gender"],
+            person_category=values["category"],
+            original_age=age,
+        )
+        if problem:
+            issues.error(sheet.spec.name, row.number, "批准退休年月", problem)
+            row.bad.add("approved_retirement_month")
 
 
 SHEET_ORDER = (UNITS, QUOTAS, POSITIONS, LOANS, LIMITS, PEOPLE)

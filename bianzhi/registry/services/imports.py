@@ -23,6 +23,7 @@ from bianzhi.core.models import ChangeSet
 from bianzhi.registry import hooks
 from bianzhi.registry.importer import plan as planning
 from bianzhi.registry.importer import write
+from bianzhi.registry.importer.changes import ChangeList
 from bianzhi.registry.importer.reader import SHEET_NAMES, RawSheet, UnreadableFile, line_count, read_sources
 from bianzhi.registry.importer.schema import LIMITS, LOANS, PEOPLE, POSITIONS, QUOTAS, SHEET_BY_NAME, UNITS
 from bianzhi.registry.importer.validate import (
@@ -54,8 +55,13 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     change_set_id: int | None = None
+    #: every stored value the import changes (importer/changes.py), capped; and how many more
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes_omitted: int = 0
     #: codes of the units whose data this import created or changed (not part of the JSON)
     touched_units: set[str] = field(default_factory=set)
+    #: the changes while they are collected
+    change_list: ChangeList = field(default_factory=ChangeList, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         """The shape of ``bianzhi import --json`` (interchange.md §2)."""
@@ -68,6 +74,8 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "warnings": self.warnings,
+            "changes": self.changes,
+            "changes_omitted": self.changes_omitted,
         }
 
 
@@ -129,7 +137,7 @@ def workbook_import(
         user=user,
         actor=actor,
         source=source,
-        origin=str(path),
+        origin=str(path)[-200:],  # ChangeSet.origin holds 200 characters: the file's end names it
         progress=progress,
     )
 
@@ -137,7 +145,6 @@ def workbook_import(
 def rows_import(
     *,
     sheets: dict[str, list[dict[str, Any]]],
-    require_units: bool = False,
     **kwargs: Any,
 ) -> ImportResult:
     """Import rows given as dicts keyed by the workbook's headers (e.g. from the API or a form).
@@ -153,7 +160,7 @@ def rows_import(
             headers=headers,
             rows=[(number, [row.get(h) for h in headers]) for number, row in enumerate(rows, start=2)],
         )
-    return sheets_import(raw=raw, require_units=require_units, **kwargs)
+    return sheets_import(raw=raw, **kwargs)
 
 
 def sheets_import(
@@ -167,7 +174,6 @@ def sheets_import(
     actor: str = "",
     source: str = "import",
     origin: str = "",
-    require_units: bool = True,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Validate, plan and write sheets already read (the core of every import)."""
@@ -175,7 +181,7 @@ def sheets_import(
     dated = effective  # rows created by an import run with --effective hold from that day
     effective = effective or today()
     issues = Issues()
-    if not require_units and UNITS.name not in raw:
+    if UNITS.name not in raw and raw:  # no 机构 sheet: the other sheets name stored units (§1 "A single sheet")
         raw = {**raw, UNITS.name: RawSheet(name=UNITS.name, headers=[c.header for c in UNITS.columns if c.required])}
     check_structure(raw, issues)
     if issues.errors:
@@ -286,8 +292,12 @@ def _import(
     stored_units = planning.load_units() if has_unit_rows else {}
     index = validate_units(
         parsed[UNITS.name],
-        {code: StoredUnit(kind=r["kind"], parent=r["parent"]) for code, r in stored_units.items()},
+        {
+            code: StoredUnit(kind=r["kind"], parent=r["parent"], institution_class=r["institution_class"])
+            for code, r in stored_units.items()
+        },
         issues,
+        planning.unit_holdings,
     )
     if not has_unit_rows:
         index.loader = planning.load_unit_index
@@ -324,6 +334,7 @@ def _import(
     for sheet_plan in plans:
         c, u, n = sheet_plan.counts()
         result.created[sheet_plan.sheet], result.updated[sheet_plan.sheet], result.unchanged[sheet_plan.sheet] = c, u, n
+        result.change_list.add(sheet_plan)
     if not issues.errors:
         for name, lane in lanes.items():
             result.created[name] += lane.fast.height
@@ -366,6 +377,8 @@ def _import(
     if issues.errors:
         return _rejected(issues, dry_run)
     result.warnings = _sorted(issues.warnings)
+    result.changes = result.change_list.finish()
+    result.changes_omitted = result.change_list.omitted
     if change_set is not None:
         result.change_set_id = change_set.pk
     return result
@@ -489,7 +502,7 @@ def _people_rows(
     while chunk := list(islice(rows, PEOPLE_CHUNK)):
         parsed = ParsedSheet(spec=PEOPLE, present=present, rows=chunk)
         errors_before = len(issues.errors)
-        validate_people(parsed, index, issues, first_rows)
+        validate_people(parsed, index, issues, first_rows, stored_ages=planning.stored_original_ages)
         done += len(chunk)
         say(f"人员 {done:,} 行")
         if issues.errors:
@@ -499,6 +512,7 @@ def _people_rows(
         if len(issues.errors) > errors_before:
             continue
         c, u, n = plan.counts()
+        result.change_list.add(plan)
         result.created[PEOPLE.name] += c
         result.updated[PEOPLE.name] += u
         result.unchanged[PEOPLE.name] += n

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Min, Q
+from django.db.models.functions import Coalesce
 
 from bianzhi.core.dates import BEGINNING, format_month, month_start
 from bianzhi.registry import selectors
@@ -61,24 +62,30 @@ class MixedStaffing(Rule):
 class OverRetirementAge(Rule):
     id = "over_retirement_age"
     name = "超龄未退"
-    description = "负面清单：达到法定退休年龄应按时办理退休、及时下编。在编人员的法定退休月份（2025 年渐进式延迟退休改革后）早于监测日期所在月份。"
+    description = (
+        "负面清单：达到法定退休年龄应按时办理退休、及时下编。在编人员的退休月份（2025 年渐进式延迟退休改革后的"
+        "法定退休月份；批准弹性退休的，为批准退休年月）早于监测日期所在月份。"
+    )
     severity = "中"
     order = 5
 
     def evaluate(self, day: dt.date, params: dict[str, Any], units: frozenset[int] | None = None) -> list[Alert]:
+        # An approved flexible retirement (批准退休年月, domain.md §5) replaces the statutory month.
         rows = (
             _in_units(selectors.people_on_staff(day), units)
-            .filter(retirement_month__lt=month_start(day))
-            .values_list("unit__code", "person__id_number", "retirement_month", "name")
+            .annotate(month_used=Coalesce("approved_retirement_month", "retirement_month"))
+            .filter(month_used__lt=month_start(day))
+            .values_list("unit__code", "person__id_number", "month_used", "approved_retirement_month", "name")
         )
         return [
             {
                 "unit": unit,
                 "person": person,
                 "retirement_month": format_month(month),
-                "message": f"{name}（{person}）法定退休月份为 {format_month(month)}，仍在编",
+                "message": f"{name}（{person}）{'批准退休年月' if approved else '法定退休月份'}为 "
+                f"{format_month(month)}，仍在编",
             }
-            for unit, person, month, name in rows
+            for unit, person, month, approved, name in rows
         ]
 
 
@@ -116,7 +123,7 @@ class OverdueTurnover(Rule):
 class LateWriteOff(Rule):
     id = "late_write_off"
     name = "离编未及时核销"
-    description = "负面清单：人员离编后应及时核销编制。离编（非在编且有离编日期）后第 10 个工作日（按国家法定节假日和调休安排）仍未核销。"
+    description = "负面清单：人员离编后应及时核销编制。离编（非在编且有离编日期）后第 10 个工作日（按国家法定节假日和调休安排，含编办工作日历）仍未核销；截止日期所在年份的放假安排尚未完整时，预警注明（暂定）。"
     severity = "中"
     order = 7
 
@@ -133,16 +140,20 @@ class LateWriteOff(Rule):
             .filter(Q(written_off_date__isnull=True) | Q(written_off_date__gt=day))
             .values_list("unit__code", "person__id_number", "left_on", "write_off_deadline", "name")
         )
-        return [
-            {
-                "unit": unit,
-                "person": person,
-                "left": str(left),  # both set: filtered above
-                "deadline": str(deadline),
-                "message": f"{name}（{person}）{left} 离编，应于 {deadline} 前核销编制，尚未核销",
-            }
-            for unit, person, left, deadline, name in rows
-        ]
+        from bianzhi.core.workdays import deadline_is_provisional
+
+        alerts: list[Alert] = []
+        for unit, person, left, deadline, name in rows:
+            alert: Alert = {"unit": unit, "person": person, "left": str(left), "deadline": str(deadline)}
+            # A deadline in a year whose official holiday schedule is not complete yet (domain.md §4;
+            # interchange.md §2): flagged, and the message says so.
+            provisional = deadline_is_provisional(deadline)
+            if provisional:
+                alert["provisional"] = True
+            when = f"{deadline}（暂定）" if provisional else f"{deadline} "
+            alert["message"] = f"{name}（{person}）{left} 离编，应于 {when}前核销编制，尚未核销"
+            alerts.append(alert)
+        return alerts
 
 
 def _year_before(day: dt.date) -> dt.date:

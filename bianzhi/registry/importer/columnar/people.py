@@ -36,9 +36,11 @@ COMPARE_CHUNK = 50_000
 _ID = r"^[0-9]{17}[0-9Xx]$"
 _CODE_TABLE_FIELDS = ("ethnicity", "political_status", "education", "degree")
 _DATE_FIELDS = ("birth_date", "entry_date", "left_date", "written_off_date")
-_DTYPES = {f: pl.Date for f in (*_DATE_FIELDS, "left_on", "retirement_month", "write_off_deadline")} | {
-    "original_age": pl.Int16
-}
+_DTYPES = {
+    f: pl.Date
+    for f in (*_DATE_FIELDS, "left_on", "approved_retirement_month", "retirement_month", "write_off_deadline")
+} | {"original_age": pl.Int16}
+_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 #: what a person's stored state is compared on: what plan.py compares (SheetPlan "changed")
 _COMPARED = PERSON_FIELDS
 
@@ -99,6 +101,10 @@ def _row_problems(read: Frame, today: dt.date) -> list[pl.Expr]:
     ]
     if "original_age" in present:
         problems.append(c("original_age").is_not_null() & ~c("original_age").is_in(["50", "55", "60"]))
+    if "approved_retirement_month" in present:
+        # Its range depends on the person's values after the import (and, without a 原退休年龄
+        # column, on the stored age): the row path judges every 批准退休年月 given.
+        problems.append(c("approved_retirement_month").is_not_null())
     leaving = c("status") != PersonStatus.ON_STAFF
     if "left_date" in present and "entry_date" in present:
         problems.append(leaving & (c("_left_date") < c("_entry_date")))
@@ -361,6 +367,10 @@ def _derived(frame: pl.DataFrame, base: pl.DataFrame | None = None) -> pl.DataFr
             expr = c(f"_{f}")
         elif f == "original_age":
             expr = c(f).cast(pl.Int16)
+        elif f == "approved_retirement_month":
+            # Rows with a month go down the row path; parsed anyway, as cells.month reads the text.
+            month = c(f)
+            expr = pl.when(month.str.contains(_MONTH)).then((month + "-01").str.to_date("%Y-%m-%d", strict=False))
         else:
             expr = c(f) if f in NULLABLE else c(f).fill_null("")
         values.append(pl.lit(expr).alias(f) if isinstance(expr, pl.Series) else expr.alias(f))

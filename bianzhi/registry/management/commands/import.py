@@ -37,12 +37,24 @@ class Command(DataCommand):
             default="",
             help=f"批准文号（至多 {DOCUMENT_NUMBER_LENGTH} 个字符）",
         )
+        parser.add_argument(
+            "--user", type=text_option(150), default="", help="记入变更日志的平台用户（用户名，须已存在）"
+        )
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
     def handle(self, *args, **options):
         if not options["path"].strip():
             self.misuse("参数 path：路径不能为空，请给出工作簿（.xlsx、CSV 文件夹或 .zip）的路径")
         ensure_migrated()
+        user = None
+        if options["user"]:
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                self.misuse(
+                    f"参数 --user：平台用户“{options['user']}”不存在（bianzhi createsuperuser 或管理页面可创建用户）"
+                )
         result = _unnamable(options)
         if result is None:
             progress = ProgressLine()
@@ -51,8 +63,9 @@ class Command(DataCommand):
                     path=Path(options["path"]),
                     dry_run=options["dry_run"],
                     effective=options["effective"],
-                    reason=options["reason"],
+                    reason=options["reason"] or f"命令行导入 {Path(options['path']).name}",
                     document_number=options["document_number"],
+                    user=user,
                     actor=f"命令行 {_os_user()}",
                     source="import",
                     progress=progress,

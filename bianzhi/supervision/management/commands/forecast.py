@@ -1,4 +1,5 @@
-"""bianzhi forecast retirements — statutory retirements in the coming months (domain.md §6)."""
+"""bianzhi forecast retirements — retirements in the coming months (domain.md §6): the statutory month,
+or the approved flexible one (批准退休年月, §5) where there is one."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bianzhi.supervision.selectors import retirements_forecast
 
 
 class Command(DataCommand):
-    help = "预测：retirements 为按 2025 年改革规则计算的法定退休人员"
+    help = "预测：retirements 为按 2025 年改革规则计算的法定退休人员（批准弹性退休的按批准退休年月）"
 
     def add_arguments(self, parser):
         parser.add_argument("subject", choices=["retirements"], help="预测内容")
@@ -41,6 +42,6 @@ class Command(DataCommand):
         if options["json"]:
             write_json({"from": format_month(start), "months": months, "retirements": rows})
             return
-        lines = [f"{format_month(start)} 起 {months} 个月内法定退休：{len(rows)} 人"]
+        lines = [f"{format_month(start)} 起 {months} 个月内退休：{len(rows)} 人"]
         lines += [f"  {r['month']} {r['unit']} {r['person']}" for r in rows]
         write_text("\n".join(lines))
