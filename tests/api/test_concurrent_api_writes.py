@@ -46,7 +46,7 @@ def _at_once(calls: list) -> list:
 def test_twenty_writes_at_once_to_one_quota_and_twenty_to_one_person(register, personas, api):
     if connection.vendor == "sqlite":
         pytest.skip(
-            "SQLite 测试库在内存中（共享缓存，表级锁）：并发写入由 tests/contract/test_concurrent_writes.py 在数据库文件上以进程验证"
+            "SQLite 测试库在内存中（共享缓存，表级锁）：SQLite 上的并发接口写入由 tests/contract/test_concurrent_writes.py 对运行中的服务验证"
         )
     officer = personas["officer"]
     before = ChangeSet.objects.count()

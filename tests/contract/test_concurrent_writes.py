@@ -154,3 +154,91 @@ def test_twenty_writes_at_once_to_one_quota_and_one_person(base, tmp_path):
     assert post == (f"第{last}号",)  # the quota and the person come from the same (last) write
     _assert_one_value_a_day(_quota_periods(base))
     _assert_one_value_a_day(_person_periods(base))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_twenty_api_writes_at_once_to_one_quota_and_twenty_to_one_person(base):
+    """The same through the REST API of a running server (Django's threaded server, one database
+    connection a request thread), on both engines: 40 PUTs at once, each answered 200."""
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    assert run(base, "grant", "api-officer", "officer", "--create").returncode == 0
+    token = json.loads(run(base, "token", "create", "api-officer", "--json").stdout)["token"]
+    port = _free_port()
+    server = subprocess.Popen(
+        [BIANZHI, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=_env(base),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(100):  # the server is up when it answers
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        before = int(database_query(base, "SELECT COUNT(*) FROM core_changeset")[0][0])
+
+        def put(path: str, body: dict) -> int:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1{urllib.parse.quote(path)}",
+                data=json.dumps(body).encode(),
+                method="PUT",
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            for _ in range(100):
+                try:
+                    with urllib.request.urlopen(request, timeout=120) as response:
+                        return response.status
+                except urllib.error.HTTPError as error:
+                    return error.code
+                except OSError:  # the development server's listen queue holds 5: connect again
+                    time.sleep(0.05)
+            return 0
+
+        person = {
+            "name": P["姓名"],
+            "gender": P["性别"],
+            "birth_date": P["出生日期"].isoformat(),
+            "category": P["人员类别"],
+            "unit": "U",
+            "staffing_type": "行政编制",
+            "status": "在编",
+            "effective": "2026-12-06",
+        }
+        calls = [("/quotas/U/行政编制", {"approved": 30 + i, "effective": "2026-12-06"}) for i in range(20)]
+        calls += [(f"/people/{P['身份证号']}", {**person, "post": f"接口{i}"}) for i in range(20)]
+        codes: list[int] = [0] * len(calls)
+        start = threading.Barrier(len(calls))
+
+        def worker(i: int) -> None:
+            start.wait()
+            codes[i] = put(*calls[i])
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert codes == [200] * 40, (codes, errors.decode("utf-8", "replace")[-2000:])
+    assert b"Traceback" not in errors
+    after = int(database_query(base, "SELECT COUNT(*) FROM core_changeset")[0][0])
+    assert after - before == 40  # each write one change set, one after the other
+    (approved,) = database_query(base, "SELECT approved FROM registry_staffingquota WHERE valid_to = ?", (END,))
+    assert 30 <= int(approved[0]) < 50
+    _assert_one_value_a_day(_quota_periods(base))
+    _assert_one_value_a_day(_person_periods(base))
