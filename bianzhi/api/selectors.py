@@ -163,7 +163,7 @@ def person_version_list(
     elif on_staff is False:
         qs = qs.exclude(PersonVersion.on_staff_on(day))
     if status:
-        qs = qs.filter(status=status)
+        qs = qs.filter(PersonVersion.with_status_on(day, status))
     if staffing_type:
         qs = qs.filter(staffing_type=staffing_type)
     if category:

@@ -356,6 +356,12 @@ class PersonVersion(Versioned):
         )
         return entered & staying
 
+    @staticmethod
+    def with_status_on(day, status: str) -> Q:
+        """Versions whose 人员状态 as of D (``status_on``) is ``status``."""
+        on_staff = PersonVersion.on_staff_on(day)
+        return on_staff if status == PersonStatus.ON_STAFF else ~on_staff & Q(status=status)
+
     def is_on_staff(self, day) -> bool:
         """``on_staff_on`` for this version, in Python."""
         if self.entry_date is not None and self.entry_date > day:

@@ -167,12 +167,17 @@ class PersonFilter(FilterSet):
         label=_("Leader position"), choices=PositionCategory.choices, empty_label=_("All positions")
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), field_name="status", choices=PersonStatus.choices, empty_label=_("All statuses")
+        label=_("Status"), choices=PersonStatus.choices, empty_label=_("All statuses"), method="filter_status"
     )
+    #: the day the table looks at (PersonTable.prepare_filterset): a person's status is dated
+    day: dt.date | None = None
 
     class Meta:
         model = PersonVersion
         fields: list[str] = []
+
+    def filter_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(PersonVersion.with_status_on(self.day, value))
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(selectors.person_search_filter(value))
@@ -207,6 +212,7 @@ class PersonTable(Table):
         return qs.order_by("unit__code", "name", "person_id")
 
     def prepare_filterset(self, filterset: FilterSet) -> None:
+        filterset.day = self.day  # type: ignore[attr-defined]
         if self.context.get("unit") is not None:
             del filterset.form.fields["unit"]
         else:

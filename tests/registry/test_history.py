@@ -444,3 +444,21 @@ def test_a_single_sheet_imports_when_its_units_are_stored(load, tmp_path):
     other = tmp_path / "other.xlsx"
     other_book.save(other)
     assert [(e["row"], e["message"][:10]) for e in workbook_import(path=other).errors] == [(0, "文件中没有标准工作表")]
+
+
+def test_a_status_filter_looks_at_the_status_of_that_day(load, django_user_model):
+    """The people lists filter by 人员状态 as of the day viewed, as they show it."""
+    from bianzhi.api import selectors as api
+
+    gone = person_row("A", 进编日期="2010-01-01", 人员状态="调出", 离编日期="2025-07-01")
+    load({"机构": _units(), "人员": [gone]})
+    admin = django_user_model.objects.create_superuser("root2", password="x")
+
+    def listed(day: dt.date, status: str) -> list[str]:
+        people = api.person_version_list(user=admin, day=day, status=status)
+        return [v.person.id_number for v in people]
+
+    assert listed(dt.date(2025, 1, 1), "在编") == [gone["身份证号"]]
+    assert listed(dt.date(2025, 1, 1), "调出") == []
+    assert listed(dt.date(2025, 7, 1), "调出") == [gone["身份证号"]]
+    assert listed(dt.date(2025, 7, 1), "在编") == []
