@@ -462,3 +462,19 @@ def test_a_status_filter_looks_at_the_status_of_that_day(load, django_user_model
     assert listed(dt.date(2025, 1, 1), "调出") == []
     assert listed(dt.date(2025, 7, 1), "调出") == [gone["身份证号"]]
     assert listed(dt.date(2025, 7, 1), "在编") == []
+
+
+def test_the_pages_and_the_api_show_the_status_of_that_day(load, django_user_model):
+    """Found: the unit page as of 2025-01-01 showed a person who left in 2025-07 with status 调出."""
+    from bianzhi.api.routes.people import person_out
+    from bianzhi.web import selectors as web
+
+    gone = person_row("A", 进编日期="2010-01-01", 人员状态="调出", 离编日期="2025-07-01")
+    load({"机构": _units(), "人员": [gone]})
+    admin = django_user_model.objects.create_superuser("root3", password="x")
+    version = _version(gone["身份证号"], dt.date(2025, 1, 1))
+    for day, status, left in ((dt.date(2025, 1, 1), "在编", None), (dt.date(2025, 7, 1), "调出", dt.date(2025, 7, 1))):
+        row = web.person_row(user=admin, version=version, day=day, unit_names={})
+        assert (row["status"], row["left_date"]) == (status, left)
+        shown = person_out(version, day, admin, {})
+        assert (shown["status"], shown["on_staff"], shown["left_date"]) == (status, status == "在编", left)
