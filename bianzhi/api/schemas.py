@@ -137,6 +137,20 @@ class Problem(Schema):
     message: str = Field(..., description="中文说明")
 
 
+class ValueChange(Schema):
+    """One stored value an import changes (interchange.md §2 ``changes``)."""
+
+    sheet: str = Field(..., description="工作表")
+    row: int = Field(..., description="文件中的行号")
+    key: str = Field(..., description="记录的键，如 A/行政编制 或 身份证号")
+    column: str = Field(..., description="列名")
+    stored: Any = Field(None, description="现值")
+    new: Any = Field(None, description="新值")
+    stored_since: str | None = Field(None, description="现值自何日起有效（首次导入起为空）")
+    change_set: int | None = Field(None, description="确定现值的变更批次")
+    document_number: str = Field("", description="该批次的文号")
+
+
 class ErrorOut(Schema):
     """The one shape of every error answer (400, 401, 403, 404, 409, 422)."""
 

@@ -109,3 +109,23 @@ def test_only_workbook_files_are_taken(register, personas, api, data_dir):
     )
     assert not_a_workbook.status_code == 201 and not_a_workbook.json()["state"] == "invalid"
     assert not_a_workbook.json()["report"]["errors"][0]["row"] == 0
+
+
+def test_the_report_lists_the_values_an_upload_would_change(register, personas, api, data_dir, tmp_path):
+    """Issue 12: the API's validation report carries the `changes` list, as `import --json` does."""
+    sheets = {"机构": [unit_row("A", 核定内设机构数=1)], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 8}]}
+    upload = api(personas["officer"], "POST", "/imports", multipart={"file": _xlsx(tmp_path, sheets)}).json()
+    report = upload["report"]
+    assert report["ok"] and report["changes_omitted"] == 0
+    assert [(c["key"], c["column"], c["stored"], c["new"], c["stored_since"]) for c in report["changes"]] == [
+        ("A/行政编制", "核定数", 5, 8, None)
+    ]
+    assert report["changes"][0]["change_set"] is not None
+    rows = api(
+        personas["officer"],
+        "POST",
+        "/rows",
+        json={"sheets": {"编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 6}]}, "dry_run": True},
+    )
+    assert rows.status_code == 200, rows.json()
+    assert [(c["stored"], c["new"]) for c in rows.json()["changes"]] == [(5, 6)]

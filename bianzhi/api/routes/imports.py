@@ -14,7 +14,7 @@ from bianzhi.accounts.permissions import Action
 from bianzhi.api import selectors
 from bianzhi.api.common import paginate, replies, require
 from bianzhi.api.errors import ApiError, not_found
-from bianzhi.api.schemas import MAX_ID, Day, Page, PageParams, Problem, Text200, Text2000, WriteMeta
+from bianzhi.api.schemas import MAX_ID, Day, Page, PageParams, Problem, Text200, Text2000, ValueChange, WriteMeta
 from bianzhi.api.writes import write_rows
 from bianzhi.registry.importer.reader import SHEET_NAMES
 from bianzhi.registry.models import WorkbookUpload
@@ -39,6 +39,10 @@ class ImportReport(Schema):
     unchanged: dict[str, int] = Field(default_factory=dict, description="各工作表未变行数")
     errors: list[Problem] = Field(default_factory=list, description="错误（有错误时不写入任何数据）")
     warnings: list[Problem] = Field(default_factory=list, description="提示（不阻止导入）")
+    changes: list[ValueChange] = Field(
+        default_factory=list, description="将变更（或已变更）的每项现值：现值、新值、起始日期与文号"
+    )
+    changes_omitted: int = Field(0, description="超出上限未列出的变更数")
     change_set: int | None = Field(None, description="导入后的变更批次编号")
 
 
@@ -188,6 +192,8 @@ class RowsOut(Schema):
     updated: dict[str, int]
     unchanged: dict[str, int]
     warnings: list[Problem]
+    changes: list[ValueChange] = Field(default_factory=list, description="变更的每项现值")
+    changes_omitted: int = 0
     change_set: int | None = None
 
 
@@ -212,5 +218,7 @@ def rows_write(request: HttpRequest, data: RowsIn) -> dict[str, Any]:
         "updated": result.updated,
         "unchanged": result.unchanged,
         "warnings": result.warnings,
+        "changes": result.changes,
+        "changes_omitted": result.changes_omitted,
         "change_set": result.change_set_id,
     }
