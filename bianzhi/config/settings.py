@@ -31,6 +31,9 @@ if not SECRET_KEY:
     SECRET_KEY = "bianzhi-insecure-demo-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 IMPORT_COLUMNAR_MIN_ROWS = max(1, int(os.environ.get("BIANZHI_COLUMNAR_MIN_ROWS", "10000")))
+# A workbook is refused before it is parsed beyond these (interchange.md §1 "Characters and size").
+IMPORT_MAX_BYTES = max(1, int(os.environ.get("BIANZHI_IMPORT_MAX_BYTES", str(2 * 1024**3))))
+IMPORT_MAX_SHEET_ROWS = max(1, int(os.environ.get("BIANZHI_IMPORT_MAX_ROWS", "2000000")))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

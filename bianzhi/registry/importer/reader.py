@@ -232,6 +232,17 @@ def _zip_rows(path: Path, info: zipfile.ZipInfo, name: str) -> Iterator[list[str
     return _csv_stream(name, zipfile.ZipFile(path).open(info))
 
 
+def uncompressed_size(path: Path) -> int:
+    """Bytes the workbook holds once unpacked: an .xlsx's or a zip's members, a folder's CSV files,
+    a CSV file — read from the directories alone, before anything is parsed."""
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.iterdir() if f.is_file() and f.suffix.lower() == ".csv")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    return path.stat().st_size
+
+
 def line_count(sheet: RawSheet) -> int:
     """Lines of a CSV sheet's file (the rows the workbook reports for xlsx), counted without
     decoding it."""

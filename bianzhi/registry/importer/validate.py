@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from bianzhi.core.codetables import code_table_warning
 from bianzhi.core.dates import today
@@ -39,14 +39,42 @@ _TAG_SPLIT = re.compile(r"[、;,]")
 
 @dataclass
 class Issues:
+    """The problems found, at most ``CAP`` errors and ``CAP`` warnings per sheet and column; the
+    rest are only counted (``omitted``), so memory stays bounded whatever the input
+    (interchange.md §1 "Characters and size")."""
+
+    CAP: ClassVar[int] = 1000
+
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    #: (sheet, column) → problems left out
+    left_out: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: (kind, sheet, column) → problems kept
+    _kept: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    #: errors found, those left out included
+    error_total: int = 0
+
+    def _keep(self, kind: str, sheet: str, column: str) -> bool:
+        key = (kind, sheet, column)
+        kept = self._kept.get(key, 0)
+        if kept >= self.CAP:
+            self.left_out[(sheet, column)] = self.left_out.get((sheet, column), 0) + 1
+            return False
+        self._kept[key] = kept + 1
+        return True
 
     def error(self, sheet: str, row: int, column: str, message: str) -> None:
-        self.errors.append({"sheet": sheet, "row": row, "column": column, "message": message})
+        self.error_total += 1
+        if self._keep("error", sheet, column):
+            self.errors.append({"sheet": sheet, "row": row, "column": column, "message": message})
 
     def warning(self, sheet: str, row: int, column: str, message: str) -> None:
-        self.warnings.append({"sheet": sheet, "row": row, "column": column, "message": message})
+        if self._keep("warning", sheet, column):
+            self.warnings.append({"sheet": sheet, "row": row, "column": column, "message": message})
+
+    @property
+    def omitted(self) -> list[dict[str, Any]]:
+        return [{"sheet": s, "column": c, "count": n} for (s, c), n in sorted(self.left_out.items())]
 
 
 @dataclass(slots=True)
@@ -202,6 +230,24 @@ def _parser(col: Column) -> Callable[[Any], Any]:
     return _fast_text
 
 
+#: bidirectional controls and zero-width characters: they disguise what a reader sees, so a text
+#: cell holding one is an error (interchange.md §1 "Characters and size"; NFKC keeps them)
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def _visible(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``parse`` refusing a text cell with an invisible character (ASCII text never has one)."""
+
+    def parse_visible(cell: Any) -> Any:
+        if cell.__class__ is str and not cell.isascii() and (found := INVISIBLE.search(cell)):
+            raise cells.CellError(
+                f"含有不可见字符 U+{ord(found.group()):04X}（双向控制字符或零宽字符），会掩盖实际内容，请删除"
+            )
+        return parse(cell)
+
+    return parse_visible
+
+
 def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, str, Callable[[Any], Any], bool, str]]:
     by_header = spec.by_header
     layout = []
@@ -210,7 +256,7 @@ def _layout(spec: SheetSpec, headers: list[str]) -> list[tuple[int, str, Callabl
         col = by_header.get(header)
         if col is not None and header not in seen:
             seen.add(header)
-            layout.append((index, col.field, _parser(col), col.required, col.header))
+            layout.append((index, col.field, _visible(_parser(col)), col.required, col.header))
     return layout
 
 

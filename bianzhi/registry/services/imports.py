@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import zipfile
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -24,7 +25,14 @@ from bianzhi.registry import hooks
 from bianzhi.registry.importer import plan as planning
 from bianzhi.registry.importer import write
 from bianzhi.registry.importer.changes import ChangeList
-from bianzhi.registry.importer.reader import SHEET_NAMES, RawSheet, UnreadableFile, line_count, read_sources
+from bianzhi.registry.importer.reader import (
+    SHEET_NAMES,
+    RawSheet,
+    UnreadableFile,
+    line_count,
+    read_sources,
+    uncompressed_size,
+)
 from bianzhi.registry.importer.schema import LIMITS, LOANS, PEOPLE, POSITIONS, QUOTAS, SHEET_BY_NAME, UNITS
 from bianzhi.registry.importer.validate import (
     Issues,
@@ -54,6 +62,8 @@ class ImportResult:
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SHEET_NAMES, 0))
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    #: problems left out beyond 1,000 per sheet and column: [{"sheet", "column", "count"}]
+    omitted: list[dict[str, Any]] = field(default_factory=list)
     change_set_id: int | None = None
     #: every stored value the import changes (importer/changes.py), capped; and how many more
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -65,9 +75,11 @@ class ImportResult:
 
     def as_json(self) -> dict[str, Any]:
         """The shape of ``bianzhi import --json`` (interchange.md §2)."""
+        capped = {"omitted": self.omitted} if self.omitted else {}
         if not self.ok:
-            return {"ok": False, "errors": self.errors, "warnings": self.warnings}
+            return {"ok": False, "errors": self.errors, "warnings": self.warnings, **capped}
         return {
+            **capped,
             "ok": True,
             "dry_run": self.dry_run,
             "created": self.created,
@@ -93,7 +105,13 @@ def _sorted(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _rejected(issues: Issues, dry_run: bool) -> ImportResult:
-    return ImportResult(ok=False, dry_run=dry_run, errors=_sorted(issues.errors), warnings=_sorted(issues.warnings))
+    return ImportResult(
+        ok=False,
+        dry_run=dry_run,
+        errors=_sorted(issues.errors),
+        warnings=_sorted(issues.warnings),
+        omitted=issues.omitted,
+    )
 
 
 def workbook_import(
@@ -121,12 +139,29 @@ def workbook_import(
         return _rejected(issues, dry_run)
     try:
         say("读取文件")
+        size = uncompressed_size(path)
+        if size > settings.IMPORT_MAX_BYTES:
+            issues.error(
+                "", 0, "", f"工作簿解压后共 {_bytes(size)}，超过上限 {_bytes(settings.IMPORT_MAX_BYTES)}，未予读取"
+            )
+            return _rejected(issues, dry_run)
         raw = read_sources(path)
+        for name, sheet in raw.items():
+            rows = line_count(sheet) - 1  # the header
+            if rows > settings.IMPORT_MAX_SHEET_ROWS:
+                issues.error(
+                    name,
+                    0,
+                    "",
+                    f"工作表“{name}”约有 {rows:,} 行，超过上限 {settings.IMPORT_MAX_SHEET_ROWS:,} 行，未予读取",
+                )
+        if issues.errors:
+            return _rejected(issues, dry_run)
     except UnreadableFile as exc:
         issues.error("", 0, "", str(exc))
         return _rejected(issues, dry_run)
-    except OSError as exc:
-        issues.error("", 0, "", f"无法读取文件：{exc.strerror or exc}")
+    except (OSError, zipfile.BadZipFile) as exc:
+        issues.error("", 0, "", f"无法读取文件：{getattr(exc, 'strerror', None) or exc}")
         return _rejected(issues, dry_run)
     return sheets_import(
         raw=raw,
@@ -231,6 +266,14 @@ def _constraint_of(exc: IntegrityError) -> str:
     cause = exc.__cause__
     diag = getattr(cause, "diag", None)
     return str(getattr(diag, "constraint_name", None) or cause or exc).strip()
+
+
+def _bytes(count: int) -> str:
+    """A size in the largest unit that keeps it at least 1 (the limits are written in GB)."""
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}".replace(".0 ", " ")
+    return f"{count} 字节"
 
 
 class _Rollback(Exception):
@@ -377,6 +420,7 @@ def _import(
     if issues.errors:
         return _rejected(issues, dry_run)
     result.warnings = _sorted(issues.warnings)
+    result.omitted = issues.omitted
     result.changes = result.change_list.finish()
     result.changes_omitted = result.change_list.omitted
     if change_set is not None:
@@ -468,7 +512,8 @@ def _people(
         say("人员 列式校验")
         admission = columnar.admit(sheet, index, roster.ahead)
         sheet = admission.slow
-        issues.warnings.extend(admission.warnings)
+        for warning in admission.warnings:
+            issues.warning(**warning)
     _people_rows(sheet, index, issues, result, effective, dated, say, write_chunks=write_chunks)
     if admission is None or issues.errors:
         return
@@ -501,7 +546,7 @@ def _people_rows(
     done = 0
     while chunk := list(islice(rows, PEOPLE_CHUNK)):
         parsed = ParsedSheet(spec=PEOPLE, present=present, rows=chunk)
-        errors_before = len(issues.errors)
+        errors_before = issues.error_total
         validate_people(parsed, index, issues, first_rows, stored_ages=planning.stored_original_ages)
         done += len(chunk)
         say(f"人员 {done:,} 行")
@@ -509,7 +554,7 @@ def _people_rows(
             continue  # keep validating to report every problem; nothing more is planned or written
         plan = planning.plan_people(parsed, effective, issues)
         _backdating(plan, effective, issues)
-        if len(issues.errors) > errors_before:
+        if issues.error_total > errors_before:
             continue
         c, u, n = plan.counts()
         result.change_list.add(plan)

@@ -20,7 +20,9 @@ from bianzhi.registry.importer.schema import PEOPLE, Column, SheetSpec
 
 #: rows read into one frame chunk before it is normalised
 READ_CHUNK = 100_000
-ODD = r"[\x00-\x1f\x7f-\x9f]"  # control characters: trimming them differs between engines
+#: control characters (trimming them differs between engines), and the bidirectional controls and
+#: zero-width characters that the row path refuses (interchange.md §1 "Characters and size")
+ODD = r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _SEPARATORS = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")  # four scans for bytes beat one regex tenfold
 #: a character other than printable ASCII, the middle dot of names and CJK ideographs (basic and
