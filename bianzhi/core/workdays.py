@@ -187,12 +187,28 @@ def _read_office() -> _Office:
     )
 
 
+def _connection_busy() -> bool:
+    """True while the default connection is in the middle of a command — a COPY streaming the
+    stored people to a re-import, say: a query on it now would wait for the stream, which waits
+    for us. The snapshot in hand serves until it is free (``load_calendar`` warms it beforehand)."""
+    from django.db import connection
+
+    info = getattr(getattr(connection, "connection", None), "info", None)
+    status = getattr(info, "transaction_status", None)
+    return getattr(status, "name", "") == "ACTIVE"
+
+
+def load_calendar() -> None:
+    """Read the office's calendar now, before a long streamed read of the database begins."""
+    _current()
+
+
 def _current() -> _State:
     """The snapshot, re-read when it is older than RELOAD_SECONDS."""
     global _state
     state = _state
     now = time.monotonic()
-    if now < state.next_check:
+    if now < state.next_check or _connection_busy():
         return state
     with _lock:
         state = _state

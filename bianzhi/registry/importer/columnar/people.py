@@ -15,7 +15,7 @@ from bianzhi.core.bulk import insert_frame, reserve_id_block
 from bianzhi.core.codetables import code_table_warning
 from bianzhi.core.dates import END, today
 from bianzhi.core.validators import ID_CHECK_CHARACTERS, ID_EARLIEST_BIRTH_DATE, ID_WEIGHTS
-from bianzhi.core.workdays import write_off_deadline
+from bianzhi.core.workdays import load_calendar, write_off_deadline
 from bianzhi.registry.choices import PersonStatus, UnitKind
 from bianzhi.registry.importer.columnar.frames import (
     Frame,
@@ -151,6 +151,7 @@ def admit(sheet: RawSheet, units: UnitIndex, ahead: Future[Frame | None] | None 
     and rows for the row-by-row path."""
     read = read_frame(sheet, ahead=ahead)
     columns, frame, odd = read.columns, read.frame, read.odd
+    load_calendar()  # the deadlines computed while the stored people stream in need no query then
     present = {col.field for col in columns}
     headers = [col.header for col in columns]
     for f in ("unit", "internal_division"):
