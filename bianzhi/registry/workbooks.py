@@ -521,7 +521,7 @@ def _stream_rebuild(source: Path, target: Path, problems: list[Problem]) -> None
     workbook = openpyxl.Workbook(write_only=True)
     for name, headers, rows in _read_rows(source):
         sheet = workbook.create_sheet(name)
-        sheet.append(headers)
+        sheet.append([_set_literal(WriteOnlyCell(sheet), value) for value in headers])
         expected = 2
         for number, cells in rows:
             while expected < number:  # keep the spreadsheet's own row numbers
@@ -531,7 +531,7 @@ def _stream_rebuild(source: Path, target: Path, problems: list[Problem]) -> None
             expected += 1
     problem_sheet = workbook.create_sheet(PROBLEM_SHEET)
     for row in _problem_rows(problems):
-        problem_sheet.append(row)
+        problem_sheet.append([_set_literal(WriteOnlyCell(problem_sheet), value) for value in row])
     workbook.save(target)
 
 

@@ -38,6 +38,15 @@ def _value(column: Column, row: dict[str, Any]) -> Any:
     return value
 
 
+def text_safe(cell: WriteOnlyCell) -> WriteOnlyCell:
+    """Every cell the platform writes is data, never a formula: openpyxl takes a string starting
+    with “=” for one (a unit HR officer's 职务 ``=HYPERLINK(…)`` would run in an officer's Excel),
+    so text is written as text explicitly."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def _format(column: Column) -> str | None:
     return {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "percent": "0.0%"}.get(column.kind)
 
@@ -59,7 +68,7 @@ def table_workbook(table: Table, *, page_title: str, conditions: list[tuple[str,
     for row in table.rows():
         cells = []
         for column, number_format in zip(table.columns, formats, strict=True):
-            cell = WriteOnlyCell(sheet, value=_value(column, row))
+            cell = text_safe(WriteOnlyCell(sheet, value=_value(column, row)))
             if number_format:
                 cell.number_format = number_format
             cells.append(cell)
@@ -68,7 +77,7 @@ def table_workbook(table: Table, *, page_title: str, conditions: list[tuple[str,
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 60
     for label, value in [(_("Page"), page_title), (_("Table"), str(table.title)), *conditions]:
-        about.append([label, value])
+        about.append([text_safe(WriteOnlyCell(about, value=str(text))) for text in (label, value)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -113,7 +113,10 @@ def test_only_workbook_files_are_taken(register, personas, api, data_dir):
 
 def test_the_report_lists_the_values_an_upload_would_change(register, personas, api, data_dir, tmp_path):
     """Issue 12: the API's validation report carries the `changes` list, as `import --json` does."""
-    sheets = {"机构": [unit_row("A", 核定内设机构数=1)], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 8}]}
+    sheets = {
+        "机构": [unit_row("A", 核定内设机构数=1)],
+        "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 8}],
+    }
     upload = api(personas["officer"], "POST", "/imports", multipart={"file": _xlsx(tmp_path, sheets)}).json()
     report = upload["report"]
     assert report["ok"] and report["changes_omitted"] == 0
