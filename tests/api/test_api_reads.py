@@ -142,3 +142,18 @@ def test_suspensions_list_and_filters(register, personas, api):
     assert api(admin, "GET", "/suspensions?in_force_on=2026-05-31").json()["total"] == 0
     in_force = api(admin, "GET", "/suspensions?unit=A&lifted=false").json()["items"]
     assert [s["unit"] for s in in_force] == ["A"] and in_force[0]["in_force"]
+
+
+def test_alert_runs_count_only_what_the_caller_may_see(register, personas, api):
+    """Security review: GET /alerts/runs showed a unit HR officer district-wide alert counts."""
+    run_id = register["run"].pk
+    for name in ("hr_a", "hr_b", "officer"):
+        listed = api(personas[name], "GET", "/alerts/runs").json()["items"]
+        counted = next(r["alert_count"] for r in listed if r["id"] == run_id)
+        visible = api(personas[name], "GET", f"/alerts?run={run_id}&limit=500").json()["total"]
+        assert counted == visible, name
+    everything = api(personas["officer"], "GET", "/alerts/runs").json()["items"]
+    own = api(personas["hr_a"], "GET", "/alerts/runs").json()["items"]
+    assert next(r["alert_count"] for r in own if r["id"] == run_id) < next(
+        r["alert_count"] for r in everything if r["id"] == run_id
+    )

@@ -295,11 +295,14 @@ def run_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     （units）及覆盖范围更广的规则（coverage，如超限额含上级机构和区划）。"""
     require_somewhere(request, Action.VIEW)
     qs = MonitoringRun.objects.order_by("-started_at", "-id")
-    return paginate(qs, page, _run_out)
+    return paginate(qs, page, lambda run: _run_out(run, request.user))
 
 
-def _run_out(run: MonitoringRun) -> dict[str, Any]:
-    return {
+def _run_out(run: MonitoringRun, user: Any = None) -> dict[str, Any]:
+    """A run as the caller may see it: a unit HR officer (scoped) gets the count of the alerts of its
+    own units and only those units among the ones a partial run covered — never district-wide
+    counts (security review, issue 13)."""
+    out: dict[str, Any] = {
         "id": run.pk,
         "as_of": run.as_of,
         "started_at": run.started_at,
@@ -310,6 +313,12 @@ def _run_out(run: MonitoringRun) -> dict[str, Any]:
         "coverage": dict(run.coverage or {}),
         "warnings": list(run.warnings or []),
     }
+    if user is not None and not scope(user, Action.VIEW).everything:
+        visible = set(restrict(Unit.objects.all(), user, Action.VIEW).values_list("code", flat=True))
+        out["alert_count"] = restrict(Alert.objects.filter(run=run), user, Action.VIEW).count()
+        out["units"] = [code for code in out["units"] if code in visible]
+        out["coverage"] = {}
+    return out
 
 
 class RunIn(BodyIn):
