@@ -31,9 +31,9 @@ from django.views.decorators.http import require_GET, require_POST
 from bianzhi.accounts.permissions import Action, can
 from bianzhi.core import workdays
 from bianzhi.core.dates import today
-from bianzhi.core.locks import RegisterBusy, register_writes
+from bianzhi.core.locks import RegisterBusy
 from bianzhi.core.models import WorkCalendarDay, WorkCalendarYear
-from bianzhi.registry.services.deadlines import deadline_units_changed, recompute_write_off_deadlines
+from bianzhi.registry.services import deadlines
 from bianzhi.web.selectors import user_grants
 
 app_name = "calendar"
@@ -159,22 +159,18 @@ def day_set(request: HttpRequest, year: int) -> HttpResponseBase:
         return _page(request, year, form=form, status=200)
     day = form.cleaned_data["day"]
     try:
-        with register_writes():  # the entry and the deadlines it moves: both or neither
-            workdays.work_calendar_day_set(
-                day=day,
-                kind=form.cleaned_data["kind"],
-                note=form.cleaned_data["note"],
-                user=request.user,
-                origin=_origin(request),
-            )
-            moved = recompute_write_off_deadlines({day.year}, user=request.user, origin=_origin(request))
+        moved = deadlines.calendar_day_set(
+            day=day,
+            kind=form.cleaned_data["kind"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+            origin=_origin(request),
+        )
     except RegisterBusy:
         return _busy(request, year)
     except ValueError as exc:
         form.add_error(None, str(exc))
         return _page(request, year, form=form, status=200)
-    finally:
-        workdays.clear_cache()  # a rolled-back change must not linger in this process
     messages.success(request, _saved(moved))
     return redirect("web:calendar:year", year=year)
 
@@ -190,13 +186,9 @@ def day_remove(request: HttpRequest, year: int, day: str) -> HttpResponseBase:
     if date.year != year or not WorkCalendarDay.objects.filter(day=date).exists():
         raise Http404(_("No such entry in the working calendar."))
     try:
-        with register_writes():
-            workdays.work_calendar_day_remove(day=date, user=request.user, origin=_origin(request))
-            moved = recompute_write_off_deadlines({date.year}, user=request.user, origin=_origin(request))
+        moved = deadlines.calendar_day_remove(day=date, user=request.user, origin=_origin(request))
     except RegisterBusy:
         return _busy(request, year)
-    finally:
-        workdays.clear_cache()
     messages.success(request, _saved(moved))
     return redirect("web:calendar:year", year=year)
 
@@ -208,19 +200,15 @@ def year_mark(request: HttpRequest, year: int) -> HttpResponseBase:
     complete = request.POST.get("complete") == "1"
     note = request.POST.get("note")
     try:
-        with register_writes():
-            workdays.work_calendar_year_mark(
-                year=year,
-                complete=complete,
-                note=note[:200] if note is not None else None,
-                user=request.user,
-                origin=_origin(request),
-            )
-            deadline_units_changed({year})  # late_write_off's 暂定 changes with it
+        deadlines.calendar_year_mark(
+            year=year,
+            complete=complete,
+            note=note[:200] if note is not None else None,
+            user=request.user,
+            origin=_origin(request),
+        )
     except RegisterBusy:
         return _busy(request, year)
-    finally:
-        workdays.clear_cache()
     if complete:
         messages.success(
             request, _("%(year)s is marked complete: its deadlines are no longer provisional.") % {"year": year}

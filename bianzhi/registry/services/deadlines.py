@@ -19,7 +19,13 @@ from bianzhi.core.workdays import write_off_deadline
 from bianzhi.registry import hooks
 from bianzhi.registry.models import PersonVersion
 
-__all__ = ["deadline_units_changed", "recompute_write_off_deadlines"]
+__all__ = [
+    "calendar_day_remove",
+    "calendar_day_set",
+    "calendar_year_mark",
+    "deadline_units_changed",
+    "recompute_write_off_deadlines",
+]
 
 
 def recompute_write_off_deadlines(years: set[int] | None = None, *, user: Any = None, origin: str = "") -> int:
@@ -95,3 +101,40 @@ def deadline_units_changed(years: set[int]) -> None:
         condition |= Q(write_off_deadline__year=year)
     units = PersonVersion.objects.filter(condition).values_list("unit_id", flat=True).distinct().order_by()
     hooks.units_changed(units)
+
+
+def calendar_day_set(*, day: dt.date, kind: str, note: str, user: Any = None, origin: str = "") -> int:
+    """Enter a day of the office's 工作日历 and bring the stored deadlines in line, both or neither,
+    under the register's write lock; returns the number of deadlines moved."""
+    from bianzhi.core import workdays
+
+    try:
+        with register_writes():
+            workdays.work_calendar_day_set(day=day, kind=kind, note=note, user=user, origin=origin)
+            return _recompute({day.year}, user=user, origin=origin)
+    finally:
+        workdays.clear_cache()  # a rolled-back change must not linger in this process
+
+
+def calendar_day_remove(*, day: dt.date, user: Any = None, origin: str = "") -> int:
+    """Remove an entry (the package's answer holds again for that day); deadlines follow."""
+    from bianzhi.core import workdays
+
+    try:
+        with register_writes():
+            workdays.work_calendar_day_remove(day=day, user=user, origin=origin)
+            return _recompute({day.year}, user=user, origin=origin)
+    finally:
+        workdays.clear_cache()
+
+
+def calendar_year_mark(*, year: int, complete: bool, note: str | None, user: Any = None, origin: str = "") -> None:
+    """Mark a year's schedule complete or not; late_write_off's （暂定） changes with it."""
+    from bianzhi.core import workdays
+
+    try:
+        with register_writes():
+            workdays.work_calendar_year_mark(year=year, complete=complete, note=note, user=user, origin=origin)
+            deadline_units_changed({year})
+    finally:
+        workdays.clear_cache()
