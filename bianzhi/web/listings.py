@@ -425,7 +425,7 @@ class LoanTable(Table):
         Column("start_date", _("Start date"), order="start_date", kind="date"),
         Column("due_date", _("Due date"), order="due_date", kind="date"),
         Column("status", _("Status"), order="status"),
-        Column("returned_date", "实际回收日期", order="returned_on", kind="date"),
+        Column("returned_date", _("Actual return date"), order="returned_on", kind="date"),
         Column("overdue", _("Overdue"), kind="bool"),
     ]
 
