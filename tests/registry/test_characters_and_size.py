@@ -68,3 +68,14 @@ def test_a_workbook_over_the_limits_is_refused_before_it_is_read(load, settings)
     assert [(e["row"], e["message"][:6]) for e in result.errors] == [(0, "工作簿解压后")]
     assert "超过上限 100 字节" in result.errors[0]["message"]
     assert not Person.objects.exists()
+
+
+def test_a_csv_sheet_is_counted_once_for_the_limits_and_the_lanes(tmp_path):
+    from bianzhi.registry.importer.reader import RawSheet, line_count
+
+    path = tmp_path / "人员.csv"
+    path.write_text("身份证号\n1\n2\n", encoding="utf-8")
+    opened = []
+    sheet = RawSheet(name="人员", headers=["身份证号"], source=lambda: opened.append(1) or path)
+    assert (line_count(sheet), line_count(sheet)) == (3, 3)
+    assert opened == [1]

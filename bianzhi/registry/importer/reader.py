@@ -245,16 +245,19 @@ def uncompressed_size(path: Path) -> int:
 
 def line_count(sheet: RawSheet) -> int:
     """Lines of a CSV sheet's file (the rows the workbook reports for xlsx), counted without
-    decoding it."""
-    if sheet.source is None:
+    decoding it, once: the count is kept as the sheet's ``size_hint`` (the size limits and the
+    lanes both ask)."""
+    if sheet.source is None or sheet.size_hint:
         return sheet.size_hint
     source = sheet.source()
     if isinstance(source, bytes):
-        return source.count(b"\n")
-    count = 0
-    with source.open("rb") as handle:
-        while block := handle.read(1 << 22):
-            count += block.count(b"\n")
+        count = source.count(b"\n")
+    else:
+        count = 0
+        with source.open("rb") as handle:
+            while block := handle.read(1 << 22):
+                count += block.count(b"\n")
+    sheet.size_hint = count
     return count
 
 
