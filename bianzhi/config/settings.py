@@ -6,6 +6,7 @@ BIANZHI_DATA_DIR  folder for the default SQLite file and uploaded workbooks (upl
 SECRET_KEY        required in production (DEBUG off); a fixed demo key otherwise
 DEBUG             1/0 (default 0)
 ALLOWED_HOSTS     comma-separated (default 127.0.0.1,localhost)
+BIANZHI_ID_LOOKUP_LIMIT  full-ID-number searches an hour for roles that see numbers masked (default 20)
 BIANZHI_COLUMNAR_MIN_ROWS  a 人员, 编制 or 职数 sheet of at least this many rows takes the import's column-wise
                   fast lane (default 10000; the tests also run the import suite with 1)
 """
@@ -34,6 +35,8 @@ IMPORT_COLUMNAR_MIN_ROWS = max(1, int(os.environ.get("BIANZHI_COLUMNAR_MIN_ROWS"
 # A workbook is refused before it is parsed beyond these (interchange.md §1 "Characters and size").
 IMPORT_MAX_BYTES = max(1, int(os.environ.get("BIANZHI_IMPORT_MAX_BYTES", str(2 * 1024**3))))
 IMPORT_MAX_SHEET_ROWS = max(1, int(os.environ.get("BIANZHI_IMPORT_MAX_ROWS", "2000000")))
+# domain.md §11: searches by a whole ID number by a role that does not see every number whole, per hour.
+ID_LOOKUP_LIMIT = max(1, int(os.environ.get("BIANZHI_ID_LOOKUP_LIMIT", "20")))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
