@@ -2,7 +2,8 @@
 # make install   .venv with the package, its dev tools and the `bianzhi` console script
 #                (+ the pages' npm assets in bianzhi/static/vendor and the compiled zh-hans translation)
 # make demo      build the demo district (越城区) and serve it on http://127.0.0.1:8000
-# make test      the whole suite on SQLite, then again on PostgreSQL
+# make test      bandit (security lint, fails on any finding), then the whole suite on SQLite and on PostgreSQL
+# make bandit    only the security lint (configured in pyproject.toml [tool.bandit])
 # make lint      ruff + mypy
 # make bench     province-scale benchmarks (not part of make test)
 
@@ -17,7 +18,7 @@ PYTEST_ARGS ?=
 DEBIAN_PACKAGES := python3-venv postgresql fonts-noto-cjk nodejs chromium gettext $(if $(shell command -v npm),,npm)
 VENDOR := bianzhi/static/vendor
 
-.PHONY: install assets messages screenshots demo test test-sqlite test-postgres lint system-deps bench clean
+.PHONY: install assets messages screenshots demo test bandit test-sqlite test-postgres lint system-deps bench clean
 
 install: $(STAMP) assets messages
 
@@ -65,8 +66,15 @@ demo: install
 	$(BIN)/bianzhi demo
 
 test: install
+	@$(MAKE) --no-print-directory bandit
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
+
+# Any finding fails the build; a false positive is marked `# nosec BXXX - why` on its line.
+bandit: $(STAMP)
+	@echo "== 安全检查：bandit =="
+	@# bandit also warns "nosec encountered (B608), but no failed test" for the other strings of a marked line: noise.
+	@set -o pipefail; $(BIN)/bandit -q -r bianzhi -c pyproject.toml 2>&1 | { grep -v "but no failed test" || true; }
 
 test-sqlite:
 	@echo "== 测试：SQLite =="

@@ -24,6 +24,8 @@ from bianzhi.registry.importer.schema import SHEET_BY_NAME
 # Tests say `from conftest import …`; under --import-mode=importlib pytest loads this file as
 # `tests.conftest`, so both names must be this one module (one `_sequence`, one set of helpers).
 sys.modules.setdefault("conftest", sys.modules[__name__])
+# The tests run on the demo SECRET_KEY, like the CLI's data commands (bianzhi/config/secret_key.py).
+os.environ.setdefault("BIANZHI_ALLOW_DEMO_KEY", "1")
 
 _sequence = itertools.count(1)
 
@@ -45,6 +47,13 @@ def pytest_configure(config) -> None:
     partial = mo.with_name(f"django.mo.{os.getpid()}")
     subprocess.run(["msgfmt", "--check-format", "-o", str(partial), str(po)], check=True)
     os.replace(partial, mo)
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_login_off(settings):
+    """The tests run with two-factor login not required (BIANZHI_REQUIRE_2FA=0, as the demo does), so
+    personas log in with force_login or the login form alone; tests/accounts/test_two_factor.py turns it on."""
+    settings.REQUIRE_2FA = False
 
 
 def make_id(birth: dt.date, gender: str = "男", region: str = "330602") -> str:

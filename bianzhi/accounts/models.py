@@ -8,6 +8,8 @@ covers. Superusers act as 编办管理员. What each role may do is decided in o
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -63,7 +65,12 @@ class RoleGrant(models.Model):
 
 class ApiToken(models.Model):
     """A personal API token. Only the SHA-256 digest of the secret is stored; the secret is shown
-    once, when the token is created. ``prefix`` (the first characters) lets a user tell tokens apart."""
+    once, when the token is created. ``prefix`` (the first characters) lets a user tell tokens apart.
+
+    No token lives longer than ``settings.API_TOKEN_MAX_DAYS`` after its creation (:attr:`ends_at`),
+    whatever its own ``expires_at``. ``password_fingerprint`` (an HMAC of the user's password hash when
+    the token was made) ties it to that password: once the password changes, by whichever door, the
+    token is refused (bianzhi/accounts/services.py ``api_token_authenticate``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
@@ -75,6 +82,7 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField("过期时间", null=True, blank=True)
     last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    password_fingerprint = models.CharField("密码指纹", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "接口令牌"
@@ -83,6 +91,17 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.name}（{self.prefix}…）"
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """When the token stops working: its own expiry, but never later than the maximum lifetime
+        after its creation (a token made without expiry, or before the maximum existed, ends then)."""
+        longest = self.created_at + dt.timedelta(days=settings.API_TOKEN_MAX_DAYS)
+        return longest if self.expires_at is None or self.expires_at > longest else self.expires_at
+
+    def is_active(self, now: dt.datetime) -> bool:
+        """Not revoked and not past :attr:`ends_at` (a changed password is checked on use)."""
+        return self.revoked_at is None and self.ends_at > now
 
 
 class IdNumberLookup(models.Model):

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.renderers import JSONRenderer
@@ -15,6 +16,8 @@ from ninja.renderers import JSONRenderer
 from bianzhi.api import errors
 from bianzhi.api.auth import AUTH
 from bianzhi.api.routes import accounts, alerts, changes, figures, imports, people, quotas, suspensions, units
+from bianzhi.core import busy
+from bianzhi.core.locks import RegisterBusy
 
 DESCRIPTION = """
 机构编制数字化管理平台的数据接口：机构（树）、编制、职数、周转编制、限额、人员、暂缓审批、编制数据、监测预警、
@@ -59,6 +62,18 @@ api = NinjaAPI(
     renderer=Utf8Renderer(),
 )
 errors.install(api)
+
+
+@api.exception_handler(RegisterBusy)
+@api.exception_handler(OperationalError)
+def _busy(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """SQLite held by an import past the wait: 503 ``busy`` (core/busy.py); any other database error
+    goes on to Django as before."""
+    if not busy.is_busy(exc):
+        raise exc
+    response = api.create_response(request, busy.busy_body(), status=503)
+    response["Retry-After"] = str(busy.RETRY_AFTER)
+    return response
 
 
 @api.exception_handler(SuspiciousOperation)

@@ -1,6 +1,8 @@
 """Authentication of the API: a personal token (``Authorization: Bearer <token>``) or the web
 session. Session requests that change data must carry the CSRF token, as forms do; token requests
-need none (the browser never sends a token by itself)."""
+need none (the browser never sends a token by itself). A session that still owes its second factor
+(two-factor login, bianzhi/accounts/two_factor.py) is refused with 403 ``otp_required``; tokens are
+exempt from two-factor login."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from ninja.security import HttpBearer
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
+from bianzhi.accounts import two_factor
 from bianzhi.accounts.services import api_token_authenticate
 from bianzhi.api.errors import ApiError
 
@@ -40,6 +43,10 @@ class SessionAuth(AuthBase):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return None
+        if two_factor.pending(request):
+            raise ApiError(
+                403, "须先完成两步验证：请在网页上输入身份验证器显示的 6 位动态码后再调用接口", code="otp_required"
+            )
         if request.method not in SAFE_METHODS and not getattr(request, "_ninja_csrf_exempt", False):
             if check_csrf(request) is not None:
                 raise ApiError(403, "CSRF 校验失败：网页会话发起的修改请求须带 X-CSRFToken 请求头")

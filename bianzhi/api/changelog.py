@@ -1,10 +1,14 @@
 """Reading the change log as rows of "before / after".
 
-Updates are ``ChangeRecord`` rows. A creation is recorded by the row itself: every version row
-carries the change set that created it, and a row created (not changed) by an import holds from the
-beginning of time (``valid_from`` = ``BEGINNING``; see ``bianzhi.registry.importer.write``). So the
-records of a change set are its ``ChangeRecord`` rows followed by the register rows it created,
-each shown as a "create" with its columns under the workbook's headers.
+A change set's records are its ``ChangeRecord`` rows, creations included: an import writes the
+whole row it created as a "create" record (``bianzhi.registry.importer.write``), and what a change
+set recorded never changes afterwards, whatever later change sets do to the register.
+
+Change sets logged before that (``ChangeSet.logs_creations`` false, from before migration
+core 0003) recorded a creation by the row itself: every version row carries the change set that
+created it, and a row created by an import held from the beginning of time. For those the records
+are followed by the register rows they created, each shown as a "create" with its columns under
+the workbook's headers.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from bianzhi.core.dates import BEGINNING
-from bianzhi.core.models import ChangeRecord
+from bianzhi.core.models import ChangeRecord, ChangeSet
 from bianzhi.registry.importer.schema import SHEET_BY_NAME
 from bianzhi.registry.models import (
     InstitutionLimit,
@@ -129,7 +133,8 @@ def change_rows(
         ]
 
     sources.append((records.count(), fetch_records))
-    for rows in CREATED:
+    legacy = ChangeSet.objects.filter(pk=change_set_id, logs_creations=False).exists()
+    for rows in CREATED if legacy else ():
         if entity and rows.entity != entity:
             continue
         qs = created_rows(rows, change_set_id, key)

@@ -11,7 +11,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Status
 
+from bianzhi.accounts.addresses import client_address
 from bianzhi.accounts.permissions import Action, can, can_somewhere
+from bianzhi.accounts.privacy import LookupLimitExceeded, client_origin, record_full_number_search
 from bianzhi.api.errors import ApiError
 from bianzhi.api.schemas import ErrorOut, PageParams
 from bianzhi.core.dates import BEGINNING, END, today
@@ -56,6 +58,16 @@ def require_somewhere(request: HttpRequest, action: Action, *, message: str = ""
         raise ApiError(403, message or REFUSALS.get(action, ""))
 
 
+def full_number_search(request: HttpRequest, text: str, *, found: bool) -> None:
+    """Count and log a search by a whole ID number (``text``) of a user who does not see every number
+    (domain.md §11; nothing happens for anything else); 429 ``rate_limited`` past the hourly limit.
+    Called once the answer is known (``found``), before it is given."""
+    try:
+        record_full_number_search(request.user, text, door=request.path, origin=client_origin(request), found=found)
+    except LookupLimitExceeded as exc:
+        raise ApiError(429, str(exc), code="rate_limited") from None
+
+
 def day_or_today(day: dt.date | None) -> dt.date:
     return day or today()
 
@@ -71,7 +83,7 @@ def open_to(day: dt.date) -> dt.date | None:
 
 
 def origin(request: HttpRequest) -> str:
-    return f"接口 {request.META.get('REMOTE_ADDR', '')}".strip()
+    return f"接口 {client_address(request) or ''}".strip()
 
 
 def paginate(items: QuerySet[Any] | Sequence[Any], page: PageParams, convert: Callable[[Any], T]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ CODES = {
     405: "method_not_allowed",
     409: "conflict",
     422: "invalid",
-    429: "throttled",
+    429: "rate_limited",
 }
 
 DEFAULT_MESSAGES = {
@@ -34,18 +34,21 @@ DEFAULT_MESSAGES = {
 
 
 class ApiError(Exception):
-    """An error answered in the documented shape; ``message`` is Chinese."""
+    """An error answered in the documented shape; ``message`` is Chinese, ``code`` a stable machine
+    code (by default the status's, :data:`CODES`)."""
 
     def __init__(
         self,
         status: int,
         message: str = "",
         *,
+        code: str = "",
         errors: list[dict[str, Any]] | None = None,
         problems: list[dict[str, Any]] | None = None,
         warnings: list[dict[str, Any]] | None = None,
     ) -> None:
         self.status = status
+        self.code = code
         self.message = message or DEFAULT_MESSAGES.get(status, "请求失败")
         self.errors = errors or []
         self.problems = problems or []
@@ -59,6 +62,12 @@ def not_found(what: str = "") -> ApiError:
 
 def forbidden(message: str = "") -> ApiError:
     return ApiError(403, message)
+
+
+def unit_not_found(code: str | None) -> ApiError:
+    """The one answer for a unit code the caller may not see, whether it exists elsewhere or nowhere
+    (a unit HR officer must not learn which codes exist: security review, issue 13)."""
+    return ApiError(404, f"机构 {code} 不存在或不在本人管理范围内")
 
 
 # ---------------------------------------------------------------- pydantic's messages in Chinese
@@ -139,13 +148,14 @@ def body(
     status: int,
     message: str = "",
     *,
+    code: str = "",
     errors: list[dict[str, Any]] | None = None,
     problems: list[dict[str, Any]] | None = None,
     warnings: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "status": status,
-        "code": CODES.get(status, "error"),
+        "code": code or CODES.get(status, "error"),
         "message": message or DEFAULT_MESSAGES.get(status, "请求失败"),
         "errors": errors or [],
         "problems": problems or [],
@@ -164,7 +174,9 @@ def install(api: NinjaAPI) -> None:
     """Answer every error of ``api`` in the documented shape."""
 
     def api_error(request: HttpRequest, exc: Any) -> HttpResponse:
-        payload = body(exc.status, exc.message, errors=exc.errors, problems=exc.problems, warnings=exc.warnings)
+        payload = body(
+            exc.status, exc.message, code=exc.code, errors=exc.errors, problems=exc.problems, warnings=exc.warnings
+        )
         return _respond(api, request, exc.status, payload)
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:

@@ -194,11 +194,25 @@ class BodyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: the problem of a write without a reason (issue 13: every write of the register says why)
+REASON_REQUIRED = "请填写变更理由"
+
+
+def _reason_given(value: str) -> str:
+    if not unicodedata.normalize("NFKC", value).strip():
+        raise ValueError(REASON_REQUIRED)
+    return value
+
+
+#: a write's reason: required, not blank, at most 2,000 characters
+Reason = Annotated[str, *_text(2000), AfterValidator(_reason_given)]
+
+
 class WriteMeta(BodyIn):
     """What every write to the register carries into the change log."""
 
     effective: Day | None = Field(None, description="变更生效日期（默认今天）；首次写入的值对所有日期有效")
-    reason: Text2000 = Field("", description="变更理由")
+    reason: Reason = Field("", validate_default=True, description="变更理由（必填，记入变更日志）")
     document_number: Text200 = Field("", description="批准文号")
     dry_run: StrictBool = Field(False, description="只校验，不写入")
 

@@ -183,6 +183,12 @@ def person_version_get(*, user: Any, id_number: str, day: dt.date) -> PersonVers
     return restrict(qs, user, Action.VIEW).select_related("person", "unit", "internal_division").first()
 
 
+def person_version_of(*, user: Any, person_id: int, day: dt.date) -> PersonVersion | None:
+    """A person (by primary key, from an opaque ref) as of ``day``, if the user may see them then."""
+    qs = PersonVersion.objects.filter(PersonVersion.as_of(day), person_id=person_id)
+    return restrict(qs, user, Action.VIEW).select_related("person", "unit", "internal_division").first()
+
+
 def person_current_unit(*, id_number: str) -> tuple[Person | None, int | None]:
     """A stored person and the unit of their latest version (to decide who may change them)."""
     person = Person.objects.filter(id_number=id_number.upper()).first()

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from bianzhi.api.common import origin
 from bianzhi.api.errors import ApiError
 from bianzhi.api.schemas import FIRST_DAY, LAST_DAY, WriteMeta, clean_text
+from bianzhi.core.locks import RegisterBusy
 from bianzhi.registry import models as registry
 from bianzhi.registry.importer.schema import SHEET_BY_NAME
 from bianzhi.registry.services import ImportResult, rows_import
@@ -163,13 +164,15 @@ def write_rows(request: HttpRequest, *, sheets: dict[str, list[dict[str, Any]]],
     result = rows_import(
         sheets=sheets,
         effective=meta.effective,
-        reason=meta.reason,
+        reason=meta.reason.strip(),
         document_number=meta.document_number,
         user=request.user,
         source="api",
         origin=origin(request),
         dry_run=meta.dry_run,
     )
+    if result.busy:  # an import holds the register past the wait: 503 busy (core/busy.py)
+        raise RegisterBusy(RegisterBusy.message)
     if not result.ok:
         raise ApiError(422, "数据不符合导入规则，未写入任何数据", problems=result.errors, warnings=result.warnings)
     return result

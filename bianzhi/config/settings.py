@@ -3,10 +3,29 @@
 DATABASE_URL      sqlite:////absolute/path.sqlite3 or postgres://user@host:port/name
                   (default: an SQLite file in BIANZHI_DATA_DIR)
 BIANZHI_DATA_DIR  folder for the default SQLite file and uploaded workbooks (uploads/) (default ./var)
-SECRET_KEY        required in production (DEBUG off); a fixed demo key otherwise
+SECRET_KEY        required in production (DEBUG off): 50 or more random characters, e.g. from
+                  `python -c "import secrets; print(secrets.token_urlsafe(50))"`. Without it and with
+                  DEBUG off the server (the WSGI application, `bianzhi runserver`, `bianzhi check --deploy`)
+                  refuses to start; `bianzhi demo`, the tests and the CLI's data commands (import, monitor,
+                  forecast, migrate, audit …) run with a fixed demo key (bianzhi/config/secret_key.py).
 DEBUG             1/0 (default 0)
 ALLOWED_HOSTS     comma-separated (default 127.0.0.1,localhost)
+BIANZHI_HTTPS     1: served over HTTPS only: secure session and CSRF cookies, HTTP → HTTPS redirect and HSTS
+BIANZHI_HSTS_SECONDS  HSTS max-age with BIANZHI_HTTPS=1 (default 31536000, a year; includes subdomains)
+BIANZHI_HSTS_PRELOAD  1: add HSTS "preload" (only for a public domain submitted to the browsers' preload
+                  list; an intranet name cannot be, so it is off and Django's security.W021 is silenced)
+BIANZHI_PROXY_SSL_HEADER  1: behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto: https
+                  (and strips it from clients); without it BIANZHI_HTTPS=1 behind such a proxy redirects forever
+CSRF_TRUSTED_ORIGINS  comma-separated origins with scheme (https://bianzhi.example.gov.cn) when the proxy's
+                  public address differs from the Host Django sees
+BIANZHI_SESSION_IDLE_MINUTES  a page session ends after this long without a request (default 30)
+BIANZHI_SESSION_MAX_HOURS  and in any case this long after the login (default 12)
 BIANZHI_ID_LOOKUP_LIMIT  full-ID-number searches an hour for roles that see numbers masked (default 20)
+BIANZHI_IMPORT_STALE_MINUTES  a background import job silent this long is marked failed (default 10)
+BIANZHI_SQLITE_BUSY_SECONDS  SQLite: how long a write waits for an import's lock before a 503 (default 30)
+BIANZHI_REQUIRE_2FA  1/0: 编办管理员 and 编办业务人员 must log in with a TOTP code too (default 1; the demo: 0)
+BIANZHI_API_TOKEN_MAX_DAYS  the longest an API token lives after its creation (default 90)
+BIANZHI_TRUSTED_PROXIES  reverse-proxy hops that append to X-Forwarded-For (default 0: the header is ignored)
 BIANZHI_COLUMNAR_MIN_ROWS  a 人员, 编制 or 职数 sheet of at least this many rows takes the import's column-wise
                   fast lane (default 10000; the tests also run the import suite with 1)
 """
@@ -21,25 +40,52 @@ from typing import Any
 import dj_database_url
 
 from bianzhi.config.env import env_bool, env_list
+from bianzhi.config.secret_key import DEMO_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("BIANZHI_DATA_DIR", "var")).resolve()
 
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    # Only for the embedded SQLite demo and tests; production sets SECRET_KEY.
-    SECRET_KEY = "bianzhi-insecure-demo-key-set-SECRET_KEY-in-production"
+# Only the demo, the tests and the CLI's data commands may run without SECRET_KEY: the WSGI application
+# and the server commands refuse to start on the demo key when DEBUG is off (bianzhi/config/secret_key.py).
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or DEMO_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+# HTTPS (Django's `check --deploy` is clean with BIANZHI_HTTPS=1, DEBUG=0, SECRET_KEY and ALLOWED_HOSTS).
+if env_bool("BIANZHI_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+if env_bool("BIANZHI_HTTPS", default=False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = max(0, int(os.environ.get("BIANZHI_HSTS_SECONDS", "31536000")))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("BIANZHI_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if env_bool("BIANZHI_HSTS_PRELOAD", default=False) else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Sessions (bianzhi/web/middleware.py): a page session ends after an idle time and at the latest a fixed
+# time after the login; the cookie lives no longer than that and never reaches page scripts.
+SESSION_IDLE_SECONDS = max(1, int(os.environ.get("BIANZHI_SESSION_IDLE_MINUTES", "30"))) * 60
+SESSION_MAX_SECONDS = max(1, int(os.environ.get("BIANZHI_SESSION_MAX_HOURS", "12"))) * 3600
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+SESSION_COOKIE_HTTPONLY = True
 IMPORT_COLUMNAR_MIN_ROWS = max(1, int(os.environ.get("BIANZHI_COLUMNAR_MIN_ROWS", "10000")))
 # A workbook is refused before it is parsed beyond these (interchange.md §1 "Characters and size").
 IMPORT_MAX_BYTES = max(1, int(os.environ.get("BIANZHI_IMPORT_MAX_BYTES", str(2 * 1024**3))))
 IMPORT_MAX_SHEET_ROWS = max(1, int(os.environ.get("BIANZHI_IMPORT_MAX_ROWS", "2000000")))
 # domain.md §11: searches by a whole ID number by a role that does not see every number whole, per hour.
 ID_LOOKUP_LIMIT = max(1, int(os.environ.get("BIANZHI_ID_LOOKUP_LIMIT", "20")))
+# A background import job whose worker has not reported for this long is marked failed (its import
+# is one transaction: nothing of it was stored). SQLite: a write waits this long for the lock, then 503.
+IMPORT_STALE_MINUTES = max(1, int(os.environ.get("BIANZHI_IMPORT_STALE_MINUTES", "10")))
+SQLITE_BUSY_SECONDS = max(0.1, float(os.environ.get("BIANZHI_SQLITE_BUSY_SECONDS", "30")))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "bianzhi.accounts.admin_config.BianzhiAdminConfig",  # django.contrib.admin for the 编办管理员 only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,19 +108,33 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    # Two-factor login (TOTP): bianzhi/accounts/two_factor.py.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "bianzhi.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # no-store and the Content-Security-Policy on every reply but the static files.
+    "bianzhi.web.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A session still owing its second factor reaches only the second step (bianzhi/accounts/two_factor.py).
+    "bianzhi.accounts.middleware.TwoFactorMiddleware",
+    # The request's user and address for the log of changes of who may do what (bianzhi/accounts/audit.py).
+    "bianzhi.accounts.request_context.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Idle timeout and absolute lifetime of a logged-in session.
+    "bianzhi.web.middleware.SessionExpiryMiddleware",
+    # A write that found SQLite held by an import: 503 (JSON under /api/, a page elsewhere), not a 500.
+    "bianzhi.core.busy.BusyMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -146,7 +206,7 @@ def _database() -> dict[str, Any]:
         # WAL + IMMEDIATE transactions + busy timeout: web, worker and import share the file.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            "timeout": SQLITE_BUSY_SECONDS,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_NAME") or None}
@@ -182,6 +242,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Logins (domain.md §11): django-axes first, so a locked-out account is refused before the password
 # is checked; lockout is per account and address, so one user's typos never lock a whole office.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# The admin's model permissions for a holder of a 编办管理员 grant (bianzhi/accounts/admin_site.py).
+AUTHENTICATION_BACKENDS += ["bianzhi.accounts.admin_site.AdministratorBackend"]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -192,6 +254,22 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
 PLATFORM_NAME = "机构编制数字化管理平台"
+
+# Authentication (issue 13): two-factor login, API token lifetime, lockout behind a reverse proxy.
+# BIANZHI_REQUIRE_2FA (default 1): 编办管理员 (and superusers) and 编办业务人员 must enrol a TOTP authenticator
+# and enter its code after the password; everyone else may enrol (and is then always asked). `bianzhi demo`
+# and the tests run with it off. API tokens are exempt.
+REQUIRE_2FA = env_bool("BIANZHI_REQUIRE_2FA", default=True)
+OTP_TOTP_ISSUER = PLATFORM_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret or QR code
+OTP_MAX_FAILURES = 5  # wrong codes in a row that end the half-logged-in session
+# BIANZHI_API_TOKEN_MAX_DAYS (default 90): no API token lives longer than this after its creation.
+API_TOKEN_MAX_DAYS = max(1, int(os.environ.get("BIANZHI_API_TOKEN_MAX_DAYS", "90")))
+# BIANZHI_TRUSTED_PROXIES (default 0): reverse-proxy hops in front of the server that append the client's
+# address to X-Forwarded-For; 0 = X-Forwarded-For is ignored and REMOTE_ADDR is the client. Lockout counts
+# failures per username and this address (bianzhi/accounts/addresses.py).
+TRUSTED_PROXIES = max(0, int(os.environ.get("BIANZHI_TRUSTED_PROXIES", "0")))
+AXES_CLIENT_IP_CALLABLE = "bianzhi.accounts.addresses.client_address"
 
 # Background jobs (workbook validation and import from the pages) wait in the database until a
 # worker (`bianzhi db_worker`) runs them; tests switch to the ImmediateBackend.

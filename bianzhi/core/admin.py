@@ -51,7 +51,7 @@ class ChangeSetAdmin(ReadOnlyAdmin):
 class ChangeRecordAdmin(ReadOnlyAdmin):
     list_display = ("id", "change_set", "entity", "key", "action")
     list_filter = ("entity", "action")
-    search_fields = ("key",)
+    search_fields = ("=key",)  # a key is often an ID number: the whole key only, never part of one
 
 
 @admin.register(WorkCalendarDay)

@@ -92,7 +92,7 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
                     count += 1
         else:
             placeholders = ", ".join("%s" for _ in columns)
-            sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({placeholders})"
+            sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({placeholders})"  # nosec B608 # quoted identifiers from the model, values are %s parameters
             for batch in _chunks(rows):
                 cursor.executemany(sql, batch)
                 count += len(batch)
@@ -117,7 +117,7 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
             )
             return [r[0] for r in cursor.fetchall()]
         # SQLite: the write transaction is IMMEDIATE, so nobody else can take these ids meanwhile.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # nosec B608 # a quoted table name from the model, no input
         start = cursor.fetchone()[0] + 1
         return list(range(start, start + count))
 
@@ -146,7 +146,7 @@ def update_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     count = 0
     convert = _pg_value if connection.vendor == "postgresql" else _sqlite_value
     assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
-    sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
+    sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # nosec B608 # quoted identifiers from the model, values are %s parameters
     with connection.cursor() as cursor:
         for batch in _chunks(rows):
             cursor.executemany(sql, [(*[convert(v) for v in row[1:]], row[0]) for row in batch])
@@ -170,7 +170,7 @@ def close_versions(model: type[Model], ids: Sequence[int], valid_to: dt.date) ->
             batch = list(ids[start : start + 900])
             marks = ", ".join(["%s"] * len(batch))
             cursor.execute(
-                f"UPDATE {table} SET valid_to = %s WHERE id IN ({marks}) AND valid_to = %s",
+                f"UPDATE {table} SET valid_to = %s WHERE id IN ({marks}) AND valid_to = %s",  # nosec B608 # a quoted table name and %s placeholders
                 [convert(valid_to), *batch, convert(END)],
             )
             if cursor.rowcount != len(batch):
@@ -223,7 +223,7 @@ def insert_frame(model: type[Model], frame: Any) -> int:
         else:
             dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
             frame = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")) if dates else frame
-            sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join('%s' for _ in frame.columns)})"
+            sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join('%s' for _ in frame.columns)})"  # nosec B608 # quoted identifiers from the model, values are %s parameters
             for start in range(0, frame.height, CHUNK):
                 cursor.executemany(sql, frame.slice(start, CHUNK).rows())
     return frame.height
@@ -299,7 +299,7 @@ def _sqlite_indexes_off(tables: list[str], stripped: set[str]) -> Iterator[None]
     with connection.cursor() as cursor:
         marks = ", ".join("%s" for _ in tables)
         cursor.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",  # nosec B608 # only %s placeholders are formatted in
             tables,
         )
         indexes = cursor.fetchall()
@@ -314,7 +314,7 @@ def _sqlite_indexes_off(tables: list[str], stripped: set[str]) -> Iterator[None]
 
 def _held(cursor: Any, table: str, cap: int) -> int:
     """Rows the table holds, counted up to ``cap``."""
-    cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT %s) t", [cap])
+    cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT %s) t", [cap])  # nosec B608 # a quoted table name from the model, the cap a parameter
     return cursor.fetchone()[0]
 
 

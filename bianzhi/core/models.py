@@ -52,6 +52,13 @@ class ChangeSet(models.Model):
     effective = models.DateField("生效日期", null=True, blank=True)
     bypasses_approval = models.BooleanField("未经审批流程", default=False)
     summary = models.JSONField("摘要", default=dict, blank=True)
+    #: False for change sets logged before creations were stored as records (their created rows
+    #: are read from the register, as they were then)
+    logs_creations = models.BooleanField("新增行记于变更记录", default=True)
+    # The hash chain (core/chain.py): the place in the chain, the predecessor's digest and its own.
+    sequence = models.PositiveBigIntegerField("链序号", null=True, blank=True, unique=True)
+    previous = models.CharField("前一批次摘要", max_length=64, blank=True, default="")
+    digest = models.CharField("摘要（SM3）", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "变更批次"

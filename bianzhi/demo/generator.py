@@ -484,7 +484,7 @@ class _Catalogue:
     ) -> _Unit:
         self._number += 1
         if parent is None:
-            assert sequence is not None
+            assert sequence is not None  # nosec B101 # demo generator self-check, not a security check
             effective, states = sequence, True
         else:
             effective = parent.sequence
@@ -1077,7 +1077,7 @@ def _retires(person: _Person) -> dt.date:
 
 class _Generator:
     def __init__(self, seed: int, people: int) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # nosec B311 # reproducible demo data from a seed, not a secret
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
         self.people = people
@@ -1383,7 +1383,7 @@ class _Generator:
                 elif role == "deputy":
                     person.position, person.post = DEPUTY, next(deputy_titles)
                 elif role in ("div_head", "div_deputy"):
-                    assert division is not None
+                    assert division is not None  # nosec B101 # demo generator self-check, not a security check
                     head, deputy = _division_titles(division.name)
                     person.division = division
                     if role == "div_head":
@@ -1416,7 +1416,7 @@ class _Generator:
             person = self.on_staff(unit, staffing_type, category=category, gender=gender, birth=birth)
             person.division = old.division
             person.planted = True
-            assert _retires(person) < dt.date(AS_OF.year, AS_OF.month, 1)
+            assert _retires(person) < dt.date(AS_OF.year, AS_OF.month, 1)  # nosec B101 # demo generator self-check, not a security check
             pair.people[index] = person
 
     def make_loans(self) -> None:
@@ -1448,7 +1448,7 @@ class _Generator:
                 continue
             if pair.plan == "idle":
                 pair.quota = actual + max(2, math.ceil(actual * 0.35))
-                assert (pair.quota - actual) / pair.quota >= 0.2
+                assert (pair.quota - actual) / pair.quota >= 0.2  # nosec B101 # demo generator self-check, not a security check
                 continue
             if rng.random() < 0.88:
                 slack = rng.randint(0, max(0, math.ceil(actual * 0.25) - 1))  # vacancy under 20 %
@@ -1456,7 +1456,7 @@ class _Generator:
                 slack = rng.randint(math.ceil(actual * 0.25), math.ceil(actual * 0.4) + 1)  # recruiting
             approved = actual + slack
             pair.quota = approved - pair.loans_in_use
-            assert pair.quota >= 1, pair.unit.name
+            assert pair.quota >= 1, pair.unit.name  # nosec B101 # demo generator self-check, not a security check
             if slack / approved >= 0.2 and not any(p.entry and p.entry > _IDLE_SINCE for p in pair.people):
                 # Someone joined in the last year: the vacancy is being used, not sleeping.
                 candidates = [p for p in pair.people if p.role == "staff" and not p.planted]
@@ -1479,7 +1479,7 @@ class _Generator:
         )
         for unit, staffing_type, status, left in planted:
             person = self.leaver(unit, staffing_type, status, left)
-            assert person.left == left and write_off_deadline(left) < AS_OF
+            assert person.left == left and write_off_deadline(left) < AS_OF  # nosec B101 # demo generator self-check, not a security check
             person.planted = True
             self.leavers.append(person)
         eligible = [p for p in self.pairs if p.plan in ("regular", "excess")]

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from bianzhi.demo.generator import AS_OF, build_demo_workbook
 from bianzhi.registry.services import ImportResult, workbook_import
 from bianzhi.supervision.services import monitoring_run
 
-DEMO_PASSWORD = "bianzhi-demo"
+DEMO_PASSWORD = "bianzhi-demo"  # nosec B105 # the demo accounts' published password, demo database only
 DEMO_ACCOUNTS = (
     ("admin", "编办管理员（超级用户）"),
     ("officer", "编办业务人员"),
@@ -33,32 +33,28 @@ class DemoSummary:
 def demo_accounts_create() -> None:
     """The demo's accounts with real role grants (domain.md §11): admin 编办管理员, officer
     编办业务人员, leader 领导, and hr 单位人事干部 of 区教育体育局 (found by its name in the demo
-    workbook) and all its schools and centres. Admin-site permissions let the district-wide roles
-    browse the register; the admin site is not scoped by unit, so hr uses the API."""
+    workbook) and all its schools and centres. Only admin reaches Django's admin (数据管理), which
+    is the 编办管理员's alone (accounts/admin_site.py): the others work in the pages and the API, and
+    no account holds Django model permissions. The accounts are one change set of the change log."""
     from bianzhi.accounts.models import Role, RoleGrant
     from bianzhi.accounts.services import role_grant_create
+    from bianzhi.core.changelog import change_context
     from bianzhi.core.dates import END
     from bianzhi.registry.models import UnitVersion
 
     roles = {"admin": Role.ADMIN, "officer": Role.OFFICER, "leader": Role.LEADER, "hr": Role.UNIT_HR}
     education = UnitVersion.objects.filter(name="绍兴市越城区教育体育局", valid_to=END).select_related("unit").first()
-    view = Permission.objects.filter(
-        content_type__app_label__in=["registry", "supervision", "core"], codename__startswith="view_"
-    )
-    change_rules = Permission.objects.filter(content_type__app_label="supervision", codename="change_rulesetting")
-    for username, label in DEMO_ACCOUNTS:
-        user, _ = User.objects.get_or_create(username=username)
-        user.first_name = label
-        role = roles[username]
-        # The admin site is not scoped by unit, so a unit HR officer stays out of it (API only).
-        user.is_staff = role != Role.UNIT_HR
-        user.is_superuser = username == "admin"
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        if role == Role.UNIT_HR:
+    with change_context(source="service", actor="bianzhi demo", reason="演示账户"):
+        for username, label in DEMO_ACCOUNTS:
+            user = User.objects.filter(username=username).first() or User(username=username)
+            user.first_name = label
+            user.is_staff = user.is_superuser = username == "admin"
+            user.set_password(DEMO_PASSWORD)
+            user.save()
             user.user_permissions.clear()
-        else:
-            user.user_permissions.set([*view, *(change_rules if username == "officer" else [])])
+    for username, _ in DEMO_ACCOUNTS:
+        user = User.objects.get(username=username)
+        role = roles[username]
         unit = education.unit if role == Role.UNIT_HR and education is not None else None
         if role == Role.UNIT_HR and unit is None:
             continue  # a demo workbook without 区教育体育局 (never the case with the fixed seed)

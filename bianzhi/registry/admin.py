@@ -98,7 +98,8 @@ class PersonVersionInline(admin.TabularInline):
 @admin.register(models.Person)
 class PersonAdmin(ReadOnlyAdmin):
     list_display = ("id_number",)
-    search_fields = ("id_number", "versions__name")
+    # A person is found by the whole ID number (or a name), never by part of a number.
+    search_fields = ("=id_number", "versions__name")
     inlines = [PersonVersionInline]
 
 
@@ -117,7 +118,7 @@ class PersonVersionAdmin(ReadOnlyAdmin):
         "valid_to",
     )
     list_filter = ("status", "staffing_type", "category", "position_category")
-    search_fields = ("person__id_number", "name", "unit__code")
+    search_fields = ("=person__id_number", "name", "unit__code")
 
 
 @admin.register(models.Suspension)

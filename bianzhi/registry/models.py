@@ -502,6 +502,9 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    #: written by the worker as the job progresses (and every half minute by its heartbeat thread):
+    #: a running job whose heartbeat is older than BIANZHI_IMPORT_STALE_MINUTES has lost its worker
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
 
     class Meta:

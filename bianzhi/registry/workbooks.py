@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr  # nosec B406 # escapes text written into XML, parses nothing
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
@@ -203,7 +203,7 @@ def build_template() -> Workbook:
     """The blank standard workbook (see the module docstring)."""
     workbook = openpyxl.Workbook()
     guide = workbook.active
-    assert guide is not None
+    assert guide is not None  # nosec B101 # type narrowing: a new openpyxl workbook always has its sheet
     guide.title = GUIDE_SHEET
     _guide(guide)
 
@@ -410,14 +410,14 @@ def _open_for_marking(source: Path, is_xlsx: bool) -> Workbook:
     if is_xlsx:
         try:
             return openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
-        except Exception:  # openpyxl raises many kinds for files it cannot take; rebuild below
+        except Exception:  # nosec B110 # openpyxl raises many kinds for files it cannot take; rebuild below
             pass
     workbook = openpyxl.Workbook()
     first = workbook.active
     for name, headers, rows in _read_rows(source):
         sheet = workbook.create_sheet(name)
         for index, header in enumerate(headers, start=1):
-            sheet.cell(1, index, header)
+            _set_literal(sheet.cell(1, index), header)
         for number, cells in rows:
             for index, value in enumerate(cells, start=1):
                 if value is not None and value != "":
@@ -487,8 +487,9 @@ def _add_problem_sheet(workbook: Workbook, problems: list[Problem], *, links: bo
     if PROBLEM_SHEET in workbook.sheetnames:
         workbook.remove(workbook[PROBLEM_SHEET])
     sheet = workbook.create_sheet(PROBLEM_SHEET)
-    for row in _problem_rows(problems):
-        sheet.append(row)
+    for number, row in enumerate(_problem_rows(problems), start=1):
+        for index, value in enumerate(row, start=1):  # sheet and column names come from the upload
+            _set_literal(sheet.cell(number, index), value)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from bianzhi.accounts.addresses import client_address
 from bianzhi.core.admin import ReadOnlyAdmin
 from bianzhi.supervision.models import Alert, MonitoringRun, RuleSetting
 from bianzhi.supervision.rulebook import all_rules
@@ -40,7 +41,8 @@ class RuleSettingAdmin(admin.ModelAdmin):
             severity=obj.severity,
             params=obj.params,
             user=request.user,
-            origin=request.META.get("REMOTE_ADDR", ""),
+            origin=client_address(request) or "",
+            reason="编办管理员在数据管理后台修改监测规则设置",
         )
         obj.pk = saved.pk
 
@@ -68,4 +70,5 @@ class MonitoringRunAdmin(ReadOnlyAdmin):
 class AlertAdmin(ReadOnlyAdmin):
     list_display = ("run", "rule", "severity", "unit_code", "region", "person", "message")
     list_filter = ("rule", "severity", "run__as_of")
-    search_fields = ("unit_code", "person", "message")
+    # The person is an ID number and the message may quote one: the whole number only, never part of one.
+    search_fields = ("unit_code", "=person")

@@ -132,8 +132,10 @@ def rule_setting_update(
     params: dict[str, Any] | None = None,
     user: Any = None,
     origin: str = "",
+    reason: str = "",
 ):
-    """Switch a rule on or off, override its severity or parameters; the change is logged (domain.md §4)."""
+    """Switch a rule on or off, override its severity or parameters; the change is logged (domain.md §4)
+    with ``reason``."""
     try:
         definition = get_rule(rule)
     except KeyError as exc:
@@ -141,7 +143,7 @@ def rule_setting_update(
     if severity and severity not in Severity.values:
         raise ValueError(f"严重程度“{severity}”无效，应为 高、中 或 低")
     params = validate_params(definition, params or {})  # ParamError (a ValueError) names the parameter
-    with change_context(source="web" if user is not None else "service", user=user, origin=origin):
+    with change_context(source="web" if user is not None else "service", user=user, origin=origin, reason=reason):
         setting = RuleSetting.objects.select_for_update().filter(rule=rule).first()
         before = {"启用": setting.enabled, "严重程度": setting.severity, "参数": setting.params} if setting else None
         if setting is None:

@@ -59,7 +59,7 @@ def table_workbook(table: Table, *, page_title: str, conditions: list[tuple[str,
         sheet.column_dimensions[get_column_letter(index)].width = 40 if column.key in {"message", "difference"} else 16
     header = []
     for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=str(column.label))
+        cell = text_safe(WriteOnlyCell(sheet, value=str(column.label)))
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center")
         header.append(cell)

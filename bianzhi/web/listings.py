@@ -9,10 +9,18 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from bianzhi.accounts.permissions import Action, can, mask_ids_in_text
+from bianzhi.accounts.permissions import Action, can
+from bianzhi.accounts.privacy import (
+    LookupLimitExceeded,
+    client_origin,
+    record_full_number_search,
+    sees_every_number,
+    shown_text,
+)
 from bianzhi.core.dates import END
 from bianzhi.core.models import ChangeRecord, ChangeSet
 from bianzhi.registry import selectors as registry
@@ -184,7 +192,11 @@ class PersonFilter(FilterSet):
 
 
 class PersonTable(Table):
-    """People as of D (on a unit's page: those on staff there), ID numbers masked per role."""
+    """People as of D (on a unit's page: those on staff there), ID numbers masked per role.
+
+    For a user who sees some of them masked (domain.md §11), sorting by retirement month sorts on
+    the year shown, and a search by a whole ID number is counted and logged
+    (``record_full_number_search``): past the hour's limit the table is empty and says why."""
 
     name = "people"
     title = _("People")
@@ -209,7 +221,30 @@ class PersonTable(Table):
     def source(self) -> QuerySet[PersonVersion]:
         unit = self.context.get("unit")
         qs = selectors.person_list(user=self.user, day=self.day, unit=unit, on_staff=unit is not None)
+        if self.refusal:
+            qs = qs.none()
+        if self.masked:
+            qs = qs.annotate(retirement_year=ExtractYear("retirement_month"))
         return qs.order_by("unit__code", "name", "person_id")
+
+    @cached_property
+    def masked(self) -> bool:
+        return selectors.masks_someone(self.user)
+
+    @cached_property
+    def refusal(self) -> str:  # type: ignore[override]
+        """The Chinese refusal of a full-number search past the limit ("" when none)."""
+        text = self.params.get(self.param("q"), "")
+        try:
+            record_full_number_search(self.user, text, door=self.request.path, origin=client_origin(self.request))
+        except LookupLimitExceeded as refused:
+            return str(refused)
+        return ""
+
+    def order_for(self, column: Column) -> str:
+        if column.key == "retirement_month" and self.masked:
+            return "retirement_year"  # the year the user sees, not the hidden month
+        return column.order
 
     def prepare_filterset(self, filterset: FilterSet) -> None:
         filterset.day = self.day  # type: ignore[attr-defined]
@@ -486,16 +521,20 @@ class SuspensionTable(Table):
     def prepare_filterset(self, filterset: FilterSet) -> None:
         filterset.day = self.day  # type: ignore[attr-defined]
 
+    @cached_property
+    def whole(self) -> bool:
+        return sees_every_number(self.user)
+
     def to_row(self, item: Suspension) -> Row:
         in_force = item.started_on <= self.day and (item.lifted_on is None or item.lifted_on > self.day)
         return {
             "in_force": in_force,
-            "reason": item.reason,
-            "source": item.source,
+            "reason": shown_text(item.reason, whole=self.whole),
+            "source": shown_text(item.source, whole=self.whole),
             "started_on": item.started_on,
             "planned_end": item.planned_end,
             "lifted_on": item.lifted_on,
-            "lift_reason": item.lift_reason,
+            "lift_reason": shown_text(item.lift_reason, whole=self.whole),
         }
 
 
@@ -581,37 +620,57 @@ class ChangeTable(Table):
     def source(self) -> QuerySet[ChangeRecord]:
         return selectors.unit_change_records(user=self.user, unit=self.context["unit"])
 
+    @cached_property
+    def whole(self) -> bool:
+        """Free text may quote anyone's number: whole only for those who see every number."""
+        return sees_every_number(self.user)
+
     def to_row(self, item: ChangeRecord) -> Row:
-        whole = can(self.user, Action.VIEW_FULL_ID)
-        difference = _difference(item.before, item.after)
-        reason = item.change_set.reason
-        if not whole:
-            difference, reason = mask_ids_in_text(difference), mask_ids_in_text(reason)
+        whole = self.whole
+        change_set = item.change_set
         return {
-            "time": item.change_set.created_at,
-            "actor": item.change_set.actor,
-            "source": ChangeSet.Source(item.change_set.source).label,
+            "time": change_set.created_at,
+            "actor": change_set.actor,
+            "source": ChangeSet.Source(change_set.source).label,
             "entity": item.entity,
-            "key": item.key,
+            "key": shown_text(item.key, whole=whole),
             "action": ChangeRecord.Action(item.action).label,
-            "document_number": item.change_set.document_number,
-            "reason": reason,
-            "difference": difference,
+            "document_number": shown_text(change_set.document_number, whole=whole),
+            "reason": shown_text(change_set.reason, whole=whole),
+            "difference": change_difference(item.before, item.after, whole=whole),
         }
 
 
-def _difference(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+#: Fields of a person record that are part of the ID number (dropped for a masked reader) and that
+#: are months derived from it (shown as their year), domain.md §11.
+BIRTH_FIELDS = frozenset({"出生日期", "birth_date"})
+BIRTH_MONTH_FIELDS = frozenset(
+    {"法定退休月份", "退休月份", "批准退休年月", "retirement_month", "approved_retirement_month"}
+)
+
+
+def change_difference(before: dict[str, Any] | None, after: dict[str, Any] | None, *, whole: bool) -> str:
+    """A change record's ``field：before → after`` parts as the reader may see them: whole, or with
+    ID numbers masked, no birth date and birth-derived months reduced to their year."""
     before, after = before or {}, after or {}
     parts = []
     for key in [*before, *(k for k in after if k not in before)]:
-        old, new = before.get(key), after.get(key)
+        if not whole and key in BIRTH_FIELDS:
+            continue
+        old, new = _shown_field(key, before.get(key), whole), _shown_field(key, after.get(key), whole)
         if old == new:
             continue
         if key not in before:
             parts.append(f"{key}：{_text(new)}")
         else:
             parts.append(f"{key}：{_text(old)} → {_text(new)}")
-    return "；".join(parts)
+    return shown_text("；".join(parts), whole=whole)
+
+
+def _shown_field(key: str, value: Any, whole: bool) -> Any:
+    if whole or key not in BIRTH_MONTH_FIELDS or value in (None, ""):
+        return value
+    return str(value)[:4]
 
 
 def _text(value: Any) -> str:

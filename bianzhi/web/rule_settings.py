@@ -25,9 +25,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bianzhi.accounts.permissions import Action, can
+from bianzhi.accounts.privacy import client_origin
 from bianzhi.supervision.models import Severity
 from bianzhi.supervision.rulebook import EffectiveRule, Param, ParamError, Rule, effective_rules, get_rule
 from bianzhi.supervision.services import rule_setting_update
+from bianzhi.web.forms import reason_field
 from bianzhi.web.selectors import user_grants
 
 app_name = "rules"
@@ -99,6 +101,7 @@ class RuleSettingForm(forms.Form):
     def __init__(self, *args: Any, rule: type[Rule], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rule = rule
+        self.fields["reason"] = reason_field()
         for name, param in rule.param_schema.items():
             self.fields[f"param_{name}"] = (
                 forms.BooleanField(
@@ -176,7 +179,8 @@ def setting_edit(request: HttpRequest, rule: str) -> HttpResponseBase:
                     severity=form.cleaned_data["severity"],
                     params=form.params(),
                     user=request.user,
-                    origin=request.META.get("REMOTE_ADDR", ""),
+                    origin=client_origin(request),
+                    reason=form.cleaned_data["reason"],
                 )
             except ParamError as exc:
                 form.add_error(f"param_{exc.param}" if exc.param in definition.param_schema else None, str(exc))

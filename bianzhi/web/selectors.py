@@ -8,6 +8,7 @@ numbers masked per role (domain.md §11), a unit's tables and its history.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -22,10 +23,18 @@ from bianzhi.accounts.permissions import (
     can,
     id_for,
     mask_id_number,
-    mask_ids_in_text,
     restrict,
     roles_of,
+    scope,
     sees_full_id,
+)
+from bianzhi.accounts.privacy import (
+    person_ref,
+    sees_every_number,
+    shown_age,
+    shown_birth_date,
+    shown_month,
+    shown_text,
 )
 from bianzhi.core.dates import BEGINNING, END, SHANGHAI
 from bianzhi.core.models import ChangeRecord, ChangeSet
@@ -359,7 +368,7 @@ def unit_history(unit: Unit, user: Any) -> list[HistoryEntry]:
     )
     if not versions:
         return []
-    whole = can(user, Action.VIEW_FULL_ID)
+    whole = sees_every_number(user)  # free text may quote anyone's number (domain.md §11)
     sees_log = can(user, Action.VIEW_CHANGELOG)
     raw: list[tuple[dt.date, str, str, ChangeSet | None]] = []  # (day, kind, text, change set)
 
@@ -404,8 +413,8 @@ def unit_history(unit: Unit, user: Any) -> list[HistoryEntry]:
                 day=None if day == BEGINNING else day,
                 kind=kind,
                 text=text,
-                document_number=change_set.document_number if change_set else "",
-                reason=reason if whole else mask_ids_in_text(reason),
+                document_number=shown_text(change_set.document_number, whole=whole) if change_set else "",
+                reason=shown_text(reason, whole=whole),
                 source=ChangeSet.Source(change_set.source).label if change_set else "",
                 change_set_id=change_set.pk if change_set and sees_log else None,
                 actor=_actor(change_set) if change_set and sees_log else "",
@@ -470,9 +479,11 @@ def _quota_changes(
 
 def _identity_change_sets(user: Any, unit: Unit) -> dict[tuple[str, str], ChangeSet]:
     """(成立日期 or 撤销日期, the date) → the latest change set of the change log that set it (for
-    the roles that read the log): the unit's own dates are not versioned, only logged."""
+    the roles that read the log): the unit's own dates are not versioned, only logged. The change set
+    that created the unit is already the history's "created" entry: only later changes count."""
     result: dict[tuple[str, str], ChangeSet] = {}
-    for record in unit_change_records(user=user, unit=unit).filter(entity="机构", key=unit.code).order_by("pk"):
+    records = unit_change_records(user=user, unit=unit).filter(entity="机构", key=unit.code)
+    for record in records.exclude(action=ChangeRecord.Action.CREATE).order_by("pk"):
         for field_name in ("成立日期", "撤销日期"):
             value = (record.after or {}).get(field_name)
             if value and value != (record.before or {}).get(field_name):
@@ -506,17 +517,31 @@ def person_search_filter(text: str) -> Q:
     return Q(name__icontains=text) | Q(person__id_number=text.upper())
 
 
+def masks_someone(user: Any) -> bool:
+    """Whether some person the user may see is shown to them masked (domain.md §11): every
+    district-wide reader without whole numbers, or a user whose view reaches beyond the units whose
+    numbers it sees whole. A unit HR officer sees all its people whole."""
+    whole = scope(user, Action.VIEW_FULL_ID)
+    if whole.everything:
+        return False
+    view = scope(user, Action.VIEW)
+    return view.everything or not view.units <= whole.units
+
+
 def person_row(*, user: Any, version: PersonVersion, day: dt.date, unit_names: dict[int, str]) -> dict[str, Any]:
-    """A person as the user may see them: the ID number whole or masked and, when masked, no birth
-    date (it is part of the number)."""
+    """A person as the user may see them (domain.md §11). Masked: the ID number masked, no birth
+    date (it is part of the number), the age as of 1 January of the day's year and retirement
+    months as years — nothing derived from the birth date finer than the year. ``ref`` is the
+    opaque id a link to the person uses, never the number."""
     whole = sees_full_id(user, version.unit_id)
     person: Person = version.person
     return {
+        "ref": person_ref(person.pk),
         "name": version.name,
         "id_number": id_for(user, person.id_number, version.unit_id),
         "gender": version.gender,
-        "birth_date": version.birth_date if whole else None,
-        "age": _age(version.birth_date, day),
+        "birth_date": shown_birth_date(version.birth_date, whole=whole),
+        "age": shown_age(version.birth_date, day, whole=whole),
         "unit_code": version.unit.code,
         "unit_name": unit_names.get(version.unit_id, ""),
         "staffing_type": version.staffing_type,
@@ -526,16 +551,10 @@ def person_row(*, user: Any, version: PersonVersion, day: dt.date, unit_names: d
         "status": version.status_on(day),
         "entry_date": version.entry_date,
         "left_date": version.left_on if version.left_on and version.left_on <= day else None,
-        "retirement_month": version.retirement_month.strftime("%Y-%m") if version.retirement_month else "",
+        "retirement_month": shown_month(version.retirement_month, whole=whole),
         # 批准退休年月 (domain.md §5): an approved flexible retirement replaces the statutory month
-        "approved_retirement_month": version.approved_retirement_month.strftime("%Y-%m")
-        if version.approved_retirement_month
-        else "",
+        "approved_retirement_month": shown_month(version.approved_retirement_month, whole=whole),
     }
-
-
-def _age(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def unit_names_as_of(unit_ids: set[int], day: dt.date) -> dict[int, str]:
@@ -585,10 +604,39 @@ def latest_run(day: dt.date) -> MonitoringRun | None:
     return latest_full_run(day)
 
 
+#: Keys of an alert holding a month derived from a person's birth date (``YYYY-MM``).
+BIRTH_DERIVED_ALERT_KEYS = ("retirement_month",)
+
+
+def shown_alert_text(alert: dict[str, Any], *, day: dt.date, whole: bool) -> str | None:
+    """An alert's message as the user sees it, or ``None`` when the alert itself would give away a
+    hidden digit (domain.md §11). Masked: every ID number in it masked, a retirement month as its
+    year — and an alert that a person is over retirement age is shown from 1 January of the year
+    after the retirement month on: it first appears the month after retirement, so seeing it appear
+    during the year would tell the month (the same rule as the age, seen as of 1 January)."""
+    message = str(alert.get("message", ""))
+    if whole:
+        return message
+    derived = []
+    for key in BIRTH_DERIVED_ALERT_KEYS:
+        month = str(alert.get(key) or "")
+        if len(month) >= 7 and month[:4].isdigit():
+            if int(month[:4]) >= day.year:
+                return None
+            derived.append(month[:7])
+    person = str(alert.get("person") or "")
+    if len(person) == 18 and person[6:14].isdigit():  # the birth date, should a message quote it
+        birth = person[6:14]
+        derived += [f"{birth[:4]}-{birth[4:6]}-{birth[6:]}", f"{birth[:4]}-{birth[4:6]}"]
+    for value in derived:  # longest first: a date before its month
+        message = re.sub(rf"(?<![0-9]){re.escape(value)}(?![0-9])(?!-[0-9])", value[:4], message)
+    return shown_text(message, whole=False)
+
+
 def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
     """The current alerts of D (``bianzhi.supervision.selectors.current_alerts``, the one
     definition every page, export and API list shares) within the user's scope, ID numbers
-    masked per role (domain.md §11)."""
+    and months derived from birth dates masked per role (domain.md §11, ``shown_alert_text``)."""
     current = current_alerts(day=day)
     raw = current.alerts
     allowed_codes = set(
@@ -613,9 +661,12 @@ def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
     for alert in raw:
         code = alert.get("unit") or ""
         person = alert.get("person") or ""
-        message = alert.get("message", "")
-        if person and not sees_full_id(user, units.get(code)):
-            message = mask_ids_in_text(message, [person])
+        # An alert of a unit is that unit's data; one of a division or the district, district-wide.
+        whole = sees_full_id(user, units.get(code)) if code else sees_every_number(user)
+        message = shown_alert_text(alert, day=day, whole=whole)
+        if message is None:
+            continue
+        if person and not whole:
             person = mask_id_number(person)
         region = alert.get("region") or ""
         rows.append(

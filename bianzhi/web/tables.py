@@ -85,6 +85,9 @@ class Table:
     #: what the user must be allowed to do to see (and export) this table
     action: ClassVar[Action] = Action.VIEW
     empty_text: ClassVar[Label] = ""
+    #: why the table shows nothing although rows may match (a refused search), shown above it and
+    #: stated in its export; "" for none
+    refusal: str = ""
 
     def __init__(self, *, request: HttpRequest, day: dt.date, prefix: str | None = None, **context: Any) -> None:
         self.request = request
@@ -113,6 +116,11 @@ class Table:
     def after_filter(self, items: QuerySet[Any]) -> QuerySet[Any] | list[Row]:
         """Hook between filtering and sorting (a tree turns its queryset into ordered rows here)."""
         return items
+
+    def order_for(self, column: Column) -> str:
+        """What sorting by ``column`` orders on (``column.order``; a table may sort a masked
+        reader's rows on what they are shown instead)."""
+        return column.order
 
     # ------------------------------------------------------------ parameters
 
@@ -163,10 +171,10 @@ class Table:
         descending = self.sort.startswith("-")
         column = next(c for c in self.columns if c.key == self.sort.removeprefix("-"))
         if isinstance(items, QuerySet):
-            order = column.order
+            order = self.order_for(column)
             fields = [f"-{order}" if descending else order, "-pk" if descending else "pk"]
             return items.order_by(*fields)
-        key = column.order
+        key = self.order_for(column)
         present = [r for r in items if r.get(key) not in (None, "")]
         missing = [r for r in items if r.get(key) in (None, "")]
         return sorted(present, key=lambda r: _sortable(r[key]), reverse=descending) + missing

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    # The user's own account (bianzhi/web/account_views.py): names ``web:account:<view>``.
+    path("account/", include("bianzhi.web.account_views")),
     path("units/", views.UnitListView.as_view(), name="unit_list"),
     path("units/<str:code>/", views.UnitDetailView.as_view(), name="unit_detail"),
     path("people/", views.PersonListView.as_view(), name="person_list"),
@@ -20,4 +22,5 @@ urlpatterns = [
     path("alerts/calendar/", include("bianzhi.web.work_calendar")),
     # Import in the browser (bianzhi/web/imports.py): names ``web:imports:upload_<action>``.
     path("imports/", include("bianzhi.web.imports")),
+    path("changes/", include("bianzhi.web.audit")),
 ]

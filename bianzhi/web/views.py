@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from bianzhi.accounts.permissions import Action, can, can_somewhere
+from bianzhi.accounts.privacy import sees_every_number, shown_text
 from bianzhi.core.dates import SHANGHAI, today
 from bianzhi.registry.choices import StaffingType
 from bianzhi.registry.models import Unit, UnitVersion
@@ -117,6 +118,8 @@ class Page(View):
         return []
 
     def _conditions(self, table: Table) -> list[tuple[str, str]]:
+        # Filter text is echoed as the reader would see it: a searched number masked (domain.md §11).
+        whole = sees_every_number(self.request.user)
         conditions = [(_("As of"), self.day.isoformat())]
         if table.filterset is not None:
             form = table.filterset.form
@@ -125,7 +128,9 @@ class Page(View):
                 if field is None:
                     continue
                 shown = dict(getattr(field, "choices", [])).get(value, value)
-                conditions.append((str(field.label), str(shown)))
+                conditions.append((str(field.label), shown_text(str(shown), whole=whole)))
+        if table.refusal:
+            conditions.append((_("Search refused"), table.refusal))
         if table.sort:
             column = next(c for c in table.columns if c.key == table.sort.removeprefix("-"))
             direction = _("descending") if table.sort.startswith("-") else _("ascending")
@@ -221,6 +226,7 @@ class UnitDetailView(Page):
             unit.abolished is None or unit.abolished > self.day
         )
         shown = version or latest
+        suspension = selectors.suspension_in_force(user=user, unit=unit, day=self.day)
         parent = None
         if shown is not None and shown.parent is not None:
             parent_version = selectors.unit_version_as_of(user=user, unit=shown.parent, day=self.day)
@@ -237,7 +243,8 @@ class UnitDetailView(Page):
             "active": active,
             "parent": parent,
             "region_name": selectors.division_names().get(shown.region, "") if shown else "",
-            "suspension": selectors.suspension_in_force(user=user, unit=unit, day=self.day),
+            "suspension": suspension,
+            "suspension_reason": shown_text(suspension.reason, whole=sees_every_number(user)) if suspension else "",
             "unit_colour": self.alerts.colours().get(unit.code, selectors.GREEN),
             "sees_changelog": can(user, Action.VIEW_CHANGELOG),
             "history": selectors.unit_history(unit, user),

@@ -29,11 +29,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from bianzhi.accounts.permissions import Action, can
+from bianzhi.accounts.privacy import client_origin
 from bianzhi.core import workdays
+from bianzhi.core.changelog import change_origin
 from bianzhi.core.dates import today
 from bianzhi.core.locks import RegisterBusy
 from bianzhi.core.models import WorkCalendarDay, WorkCalendarYear
 from bianzhi.registry.services import deadlines
+from bianzhi.web.forms import posted_reason, reason_field
 from bianzhi.web.selectors import user_grants
 
 app_name = "calendar"
@@ -72,6 +75,7 @@ class DayForm(forms.Form):
         max_length=200,
         widget=forms.TextInput({"class": "form-control", "placeholder": gettext_lazy("e.g. New Year's Day")}),
     )
+    reason = reason_field()
 
     def __init__(self, *args: Any, year: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,7 +91,12 @@ class DayForm(forms.Form):
 
 
 def _origin(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_origin(request)
+
+
+def _no_reason(request: HttpRequest, year: int) -> HttpResponseBase:
+    messages.error(request, _("Please give the reason for the change."))
+    return redirect("web:calendar:year", year=year)
 
 
 def _status(year: int, marked: set[int]) -> str:
@@ -159,13 +168,14 @@ def day_set(request: HttpRequest, year: int) -> HttpResponseBase:
         return _page(request, year, form=form, status=200)
     day = form.cleaned_data["day"]
     try:
-        moved = deadlines.calendar_day_set(
-            day=day,
-            kind=form.cleaned_data["kind"],
-            note=form.cleaned_data["note"],
-            user=request.user,
-            origin=_origin(request),
-        )
+        with change_origin(reason=form.cleaned_data["reason"]):
+            moved = deadlines.calendar_day_set(
+                day=day,
+                kind=form.cleaned_data["kind"],
+                note=form.cleaned_data["note"],
+                user=request.user,
+                origin=_origin(request),
+            )
     except RegisterBusy:
         return _busy(request, year)
     except ValueError as exc:
@@ -185,8 +195,12 @@ def day_remove(request: HttpRequest, year: int, day: str) -> HttpResponseBase:
         raise Http404(_("No such entry in the working calendar.")) from None
     if date.year != year or not WorkCalendarDay.objects.filter(day=date).exists():
         raise Http404(_("No such entry in the working calendar."))
+    reason = posted_reason(request)
+    if not reason:
+        return _no_reason(request, year)
     try:
-        moved = deadlines.calendar_day_remove(day=date, user=request.user, origin=_origin(request))
+        with change_origin(reason=reason):
+            moved = deadlines.calendar_day_remove(day=date, user=request.user, origin=_origin(request))
     except RegisterBusy:
         return _busy(request, year)
     messages.success(request, _saved(moved))
@@ -199,14 +213,18 @@ def year_mark(request: HttpRequest, year: int) -> HttpResponseBase:
     """Mark the year's schedule complete (its deadlines are no longer provisional) or not."""
     complete = request.POST.get("complete") == "1"
     note = request.POST.get("note")
+    reason = posted_reason(request)
+    if not reason:
+        return _no_reason(request, year)
     try:
-        deadlines.calendar_year_mark(
-            year=year,
-            complete=complete,
-            note=note[:200] if note is not None else None,
-            user=request.user,
-            origin=_origin(request),
-        )
+        with change_origin(reason=reason):
+            deadlines.calendar_year_mark(
+                year=year,
+                complete=complete,
+                note=note[:200] if note is not None else None,
+                user=request.user,
+                origin=_origin(request),
+            )
     except RegisterBusy:
         return _busy(request, year)
     if complete:

@@ -16,9 +16,13 @@ from bianzhi.registry.models import StaffingQuota, WorkbookUpload
 pytestmark = pytest.mark.django_db
 
 
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"
+    settings.TASKS = IMMEDIATE  # the validation job runs within the request (a worker runs it in production)
     return settings.DATA_DIR
 
 
@@ -87,10 +91,18 @@ def test_confirm_is_refused_when_the_register_changed_since_validation(register,
     # A later-dated change makes the upload's effective date a backdating the import refuses.
     sheets = {"机构": [unit_row("A")], "编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 9}]}
     upload = api(
-        personas["officer"], "POST", "/imports", multipart={"file": _xlsx(tmp_path, sheets), "effective": "2026-07-01"}
+        personas["officer"],
+        "POST",
+        "/imports",
+        multipart={"file": _xlsx(tmp_path, sheets), "effective": "2026-07-01", "reason": "年度核对"},
     ).json()
     assert upload["state"] == "valid"
-    changed = api(personas["officer"], "PUT", "/quotas/A/行政编制", json={"approved": 6, "effective": "2026-08-01"})
+    changed = api(
+        personas["officer"],
+        "PUT",
+        "/quotas/A/行政编制",
+        json={"reason": "测试", "approved": 6, "effective": "2026-08-01"},
+    )
     assert changed.status_code == 200
     refused = api(personas["officer"], "POST", f"/imports/{upload['id']}/confirm")
     assert refused.status_code == 422 and refused.json()["problems"]
@@ -128,7 +140,39 @@ def test_the_report_lists_the_values_an_upload_would_change(register, personas, 
         personas["officer"],
         "POST",
         "/rows",
-        json={"sheets": {"编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 6}]}, "dry_run": True},
+        json={
+            "reason": "测试",
+            "sheets": {"编制": [{"机构代码": "A", "编制类型": "行政编制", "核定数": 6}]},
+            "dry_run": True,
+        },
     )
     assert rows.status_code == 200, rows.json()
     assert [(c["stored"], c["new"]) for c in rows.json()["changes"]] == [(5, 6)]
+
+
+def test_the_upload_is_validated_by_the_background_job_not_in_the_request(
+    register, personas, api, data_dir, tmp_path, settings
+):
+    """Found (security review): POST /imports validated inside the request, so a workbook that is
+    slow to read held a server process. It now answers at once with the job queued, as the pages do;
+    the worker validates it and GET /imports/{id} shows the report."""
+    from bianzhi.registry.models import ImportJob
+    from bianzhi.registry.services.import_jobs import import_job_run
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    sheets = {"机构": [unit_row("C")], "编制": [{"机构代码": "C", "编制类型": "行政编制", "核定数": 3}]}
+    uploaded = api(personas["officer"], "POST", "/imports", multipart={"file": _xlsx(tmp_path, sheets)})
+    assert uploaded.status_code == 201, uploaded.json()
+    body = uploaded.json()
+    assert (body["state"], body["state_label"], body["report"]["ok"]) == ("validating", "校验中", None)
+    assert (body["job"]["kind"], body["job"]["state"], body["job"]["percent"]) == ("validate", "queued", 0)
+    assert body["job"]["progress"] == "排队中，等待后台任务处理"
+    assert WorkbookUpload.objects.get(pk=body["id"]).state == "uploaded"  # nothing validated in the request
+    again = api(personas["officer"], "POST", f"/imports/{body['id']}/validate")
+    assert again.status_code == 409 and again.json()["message"] == "该工作簿正在校验或导入，请等待完成"
+
+    import_job_run(job_id=ImportJob.objects.get(upload_id=body["id"]).pk)  # what the worker does
+    done = api(personas["officer"], "GET", f"/imports/{body['id']}").json()
+    assert (done["state"], done["report"]["ok"], done["report"]["created"]["编制"]) == ("valid", True, 1)
+    assert (done["job"]["state"], done["job"]["percent"], done["job"]["progress"]) == ("done", 100, "完成")
+    assert done["job"]["heartbeat_at"] is not None

@@ -60,7 +60,9 @@ def _upload_path(action: str = "") -> Callable[[dict[str, Any], Persona], str]:
     def build(ctx: dict[str, Any], persona: Persona) -> str:
         from bianzhi.registry.services import workbook_upload_create
 
-        upload = workbook_upload_create(file_name="越城区.zip", chunks=[_workbook_zip()], user=ctx["admin"])
+        upload = workbook_upload_create(
+            file_name="越城区.zip", chunks=[_workbook_zip()], user=ctx["admin"], reason="年度核对"
+        )
         assert upload.state == "valid", upload.report
         return f"/imports/{upload.pk}{action}"
 
@@ -122,11 +124,18 @@ OPS = [
         SEES_B,
         hidden=frozenset({"hr_a"}),
     ),
-    Op("unit_put", "PUT", "/units/{code}", "/units/A", WRITERS, json=UNIT_A),
+    Op("unit_put", "PUT", "/units/{code}", "/units/A", WRITERS, json={"reason": "测试", **UNIT_A}),
     # quotas, positions, loans, limits
     Op("quota_list", "GET", "/quotas", "/quotas", EVERY_ROLE),
     Op("quota_list_of_b", "GET", "/quotas", "/quotas?unit=B", SEES_B, hidden=frozenset({"hr_a"})),
-    Op("quota_put", "PUT", "/quotas/{unit}/{staffing_type}", "/quotas/A/行政编制", WRITERS, json={"approved": 6}),
+    Op(
+        "quota_put",
+        "PUT",
+        "/quotas/{unit}/{staffing_type}",
+        "/quotas/A/行政编制",
+        WRITERS,
+        json={"reason": "测试", "approved": 6},
+    ),
     Op("position_list", "GET", "/positions", "/positions?unit=A&subtree=true", SEES_A, hidden=frozenset({"hr_b"})),
     Op(
         "position_put",
@@ -135,7 +144,7 @@ OPS = [
         "/positions/A/副职",
         WRITERS,
         ok=201,
-        json={"approved": 2},
+        json={"reason": "测试", "approved": 2},
         also_ok=frozenset({200}),
     ),
     Op("loan_list", "GET", "/loans", "/loans", EVERY_ROLE),
@@ -145,7 +154,7 @@ OPS = [
         "/loans/{unit}/{staffing_type}/{start_date}",
         "/loans/A/行政编制/2026-01-01",
         WRITERS,
-        json={"quantity": 2, "due_date": "2027-01-01", "status": "使用中"},
+        json={"reason": "测试", "quantity": 2, "due_date": "2027-01-01", "status": "使用中"},
     ),
     Op("limit_list", "GET", "/limits", "/limits", DISTRICT_WIDE),
     Op(
@@ -155,7 +164,7 @@ OPS = [
         "/limits/330602/事业单位",
         WRITERS,
         ok=201,
-        json={"limit": 9},
+        json={"reason": "测试", "limit": 9},
         also_ok=frozenset({200}),
     ),
     # people
@@ -166,8 +175,22 @@ OPS = [
     Op(
         "person_detail_b", "GET", "/people/{id_number}", f"/people/{PB['身份证号']}", SEES_B, hidden=frozenset({"hr_a"})
     ),
-    Op("person_put_a", "PUT", "/people/{id_number}", f"/people/{PA['身份证号']}", WRITERS | {"hr_a"}, json=PERSON_A),
-    Op("person_put_b", "PUT", "/people/{id_number}", f"/people/{PB['身份证号']}", WRITERS | {"hr_b"}, json=PERSON_B),
+    Op(
+        "person_put_a",
+        "PUT",
+        "/people/{id_number}",
+        f"/people/{PA['身份证号']}",
+        WRITERS | {"hr_a"},
+        json={"reason": "测试", **PERSON_A},
+    ),
+    Op(
+        "person_put_b",
+        "PUT",
+        "/people/{id_number}",
+        f"/people/{PB['身份证号']}",
+        WRITERS | {"hr_b"},
+        json={"reason": "测试", **PERSON_B},
+    ),
     # suspensions
     Op("suspension_list", "GET", "/suspensions", "/suspensions", EVERY_ROLE),
     Op(
@@ -243,7 +266,7 @@ OPS = [
         "/rows",
         "/rows",
         WRITERS,
-        json={"sheets": {"编制": [{"机构代码": "B", "编制类型": "行政编制", "核定数": 4}]}},
+        json={"reason": "测试", "sheets": {"编制": [{"机构代码": "B", "编制类型": "行政编制", "核定数": 4}]}},
     ),
     # the change log
     Op("change_list", "GET", "/changes", "/changes", LOG_READERS),
@@ -322,14 +345,18 @@ def test_hr_officer_lists_only_its_subtree(register, personas, api):
 
 def test_hr_officer_cannot_move_a_person_of_its_unit_to_another_unit(register, personas, api):
     moved = {**PERSON_A, "unit": "B"}
-    response = api(personas["hr_a"], "PUT", f"/people/{PA['身份证号']}", json=moved)
-    assert response.status_code == 403
+    response = api(personas["hr_a"], "PUT", f"/people/{PA['身份证号']}", json={"reason": "测试", **moved})
+    # another unit's code answers as one that does not exist (issue 13)
+    assert response.status_code == 404 and "不存在或不在本人管理范围内" in response.json()["message"]
     new_in_b = person_row("B", birth=dt.date(1995, 1, 1))
     body = {**PERSON_A, "birth_date": "1995-01-01", "unit": "B"}
-    assert api(personas["hr_a"], "PUT", f"/people/{new_in_b['身份证号']}", json=body).status_code == 403
     assert (
-        api(personas["hr_a"], "PUT", f"/people/{new_in_b['身份证号']}", json={**body, "unit": "AS"}).status_code == 201
+        api(personas["hr_a"], "PUT", f"/people/{new_in_b['身份证号']}", json={"reason": "测试", **body}).status_code
+        == 403
     )
+    # nor does it create a person in its own unit: that is the onboarding procedure's (issue 13)
+    own = api(personas["hr_a"], "PUT", f"/people/{new_in_b['身份证号']}", json={"reason": "测试", **body, "unit": "AS"})
+    assert own.status_code == 403 and own.json()["code"] == "procedure_required"
 
 
 def test_a_registers_sheets_are_what_the_personas_see(register):

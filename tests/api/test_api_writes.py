@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_quota_write_lands_in_the_change_log_with_the_tokens_user(register, personas, api):
     body = {"approved": 7, "reason": "编委会决定", "document_number": "越编〔2026〕9号", "effective": "2026-07-01"}
-    response = api(personas["officer"], "PUT", "/quotas/A/行政编制", json=body)
+    response = api(personas["officer"], "PUT", "/quotas/A/行政编制", json={"reason": "测试", **body})
     assert response.status_code == 200, response.json()
     saved = response.json()
     assert saved["outcome"] == "updated" and saved["item"] == {
@@ -56,19 +56,21 @@ def test_write_refused_by_the_import_rules_is_422_and_stores_nothing(register, p
         "status": "在编",
     }
     number = person_row("A", birth=dt.date(1985, 5, 5), gender="男")["身份证号"]  # an odd 17th digit: 男
-    response = api(personas["admin"], "PUT", f"/people/{number}", json=bad)
+    response = api(personas["admin"], "PUT", f"/people/{number}", json={"reason": "测试", **bad})
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid" and body["problems"]
     assert {(p["sheet"], p["column"]) for p in body["problems"]} >= {("人员", "性别")}
     assert ChangeSet.objects.count() == before
-    internal = api(personas["admin"], "PUT", "/quotas/A-01/行政编制", json={"approved": 1})
+    internal = api(personas["admin"], "PUT", "/quotas/A-01/行政编制", json={"reason": "测试", "approved": 1})
     assert internal.status_code == 422 and internal.json()["problems"][0]["column"] == "机构代码"
 
 
 def test_dry_run_validates_and_stores_nothing(register, personas, api):
     before = ChangeSet.objects.count()
-    response = api(personas["admin"], "PUT", "/quotas/B/事业编制", json={"approved": 3, "dry_run": True})
+    response = api(
+        personas["admin"], "PUT", "/quotas/B/事业编制", json={"reason": "测试", "approved": 3, "dry_run": True}
+    )
     assert response.status_code == 200
     assert response.json() | {"item": None} == {
         "outcome": "created",
@@ -87,6 +89,7 @@ def test_unit_upsert_keeps_left_out_fields_and_clears_nulls(register, personas, 
         "PUT",
         "/units/C",
         json={
+            "reason": "测试",
             "name": "新设局",
             "kind": "政府工作部门",
             "sequence": "政府",
@@ -98,7 +101,12 @@ def test_unit_upsert_keeps_left_out_fields_and_clears_nulls(register, personas, 
     )
     assert created.status_code == 201, created.json()
     assert created.json()["item"]["priority_tags"] == ["民生保障"]
-    updated = api(personas["admin"], "PUT", "/units/C", json={"name": "新设局", "kind": "政府工作部门", "rank": None})
+    updated = api(
+        personas["admin"],
+        "PUT",
+        "/units/C",
+        json={"reason": "测试", "name": "新设局", "kind": "政府工作部门", "rank": None},
+    )
     assert updated.status_code == 200 and updated.json()["outcome"] == "updated"
     version = UnitVersion.objects.get(unit__code="C", valid_to=dt.date(9999, 12, 31))
     assert version.rank == "" and version.sequence == "政府" and version.priority_tags == "民生保障"
@@ -119,18 +127,32 @@ def test_person_write_by_the_unit_hr_officer_is_logged_as_that_user(register, pe
         "reason": "公开招聘",
         "document_number": "越人社〔2026〕3号",
     }
-    response = api(personas["hr_a"], "PUT", f"/people/{newcomer['身份证号']}", json=body)
-    assert response.status_code == 201, response.json()
+    # A unit HR officer puts a newcomer on staff only through the onboarding procedure (issue 13):
+    # the office creates them here; the HR officer then changes them through the same PUT.
+    refused = api(personas["hr_a"], "PUT", f"/people/{newcomer['身份证号']}", json={"reason": "测试", **body})
+    assert refused.status_code == 403 and refused.json()["code"] == "procedure_required"
+    created = api(personas["officer"], "PUT", f"/people/{newcomer['身份证号']}", json={"reason": "测试", **body})
+    assert created.status_code == 201, created.json()
+    response = api(
+        personas["hr_a"],
+        "PUT",
+        f"/people/{newcomer['身份证号']}",
+        json={"reason": "测试", **body, "post": "科员", "effective": "2026-07-01"},
+    )
+    assert response.status_code == 200, response.json()
     item = response.json()["item"]
     assert item["id_number"] == newcomer["身份证号"] and not item["id_number_masked"]
     change_set = ChangeSet.objects.get(pk=response.json()["change_set"])
     assert change_set.user == personas["hr_a"].user and change_set.source == "api"
     logged = api(personas["admin"], "GET", f"/changes/{change_set.pk}/records").json()["items"]
-    assert [(r["entity"], r["key"], r["action"]) for r in logged] == [("人员", newcomer["身份证号"], "create")]
-    assert logged[0]["after"]["姓名"] == "周七" and logged[0]["after"]["机构代码"] == "AS"
+    assert [(r["entity"], r["key"], r["action"]) for r in logged] == [("人员", newcomer["身份证号"], "update")]
+    assert logged[0]["after"] == {"职务": "科员"}
     # Leaving: status and date through the same door.
     left = {**body, "status": "调出", "left_date": "2026-08-31", "effective": "2026-08-31"}
-    assert api(personas["hr_a"], "PUT", f"/people/{newcomer['身份证号']}", json=left).status_code == 200
+    assert (
+        api(personas["hr_a"], "PUT", f"/people/{newcomer['身份证号']}", json={"reason": "测试", **left}).status_code
+        == 200
+    )
     version = PersonVersion.objects.filter(person__id_number=newcomer["身份证号"]).latest("valid_from")
     assert version.status == "调出" and version.left_date == dt.date(2026, 8, 31)
 
@@ -147,9 +169,14 @@ def test_existing_person_fields_left_out_keep_their_values(register, personas, a
         "post": "科长",
         "position_category": "正职",
     }
-    assert api(personas["officer"], "PUT", f"/people/{PA['身份证号']}", json=body).status_code == 200
+    assert (
+        api(personas["officer"], "PUT", f"/people/{PA['身份证号']}", json={"reason": "测试", **body}).status_code == 200
+    )
     body.pop("post")
-    assert api(personas["officer"], "PUT", f"/people/{PA['身份证号']}", json=body).json()["outcome"] == "unchanged"
+    assert (
+        api(personas["officer"], "PUT", f"/people/{PA['身份证号']}", json={"reason": "测试", **body}).json()["outcome"]
+        == "unchanged"
+    )
     assert PersonVersion.objects.filter(person__id_number=PA["身份证号"]).latest("valid_from").post == "科长"
 
 
@@ -205,12 +232,13 @@ def test_bulk_rows_use_the_workbook_headers_and_rules(register, personas, api):
         "POST",
         "/rows",
         json={
+            "reason": "测试",
             "sheets": {
                 "编制": [
                     {"机构代码": "B", "编制类型": "行政编制", "核定数": -1},
                     {"机构代码": "Q", "编制类型": "x", "核定数": 1},
                 ]
-            }
+            },
         },
     )
     assert refused.status_code == 422
@@ -219,7 +247,7 @@ def test_bulk_rows_use_the_workbook_headers_and_rules(register, personas, api):
         (3, "机构代码"),
         (3, "编制类型"),
     ]
-    unknown = api(personas["officer"], "POST", "/rows", json={"sheets": {"编织": [{"a": 1}]}})
+    unknown = api(personas["officer"], "POST", "/rows", json={"reason": "测试", "sheets": {"编织": [{"a": 1}]}})
     assert unknown.status_code == 422 and "未知的工作表" in unknown.json()["message"]
 
 
@@ -228,30 +256,43 @@ def test_values_the_database_cannot_store_are_problems_not_errors(register, pers
         personas["officer"],
         "POST",
         "/rows",
-        json={"sheets": {"编制": [{"机构代码": "B", "编制类型": "行政编制", "核定数": "99999999999"}]}},
+        json={
+            "reason": "测试",
+            "sheets": {"编制": [{"机构代码": "B", "编制类型": "行政编制", "核定数": "99999999999"}]},
+        },
     )
     assert huge.status_code == 422 and huge.json()["problems"][0]["message"].startswith("数值过大")
     long_name = api(
         personas["officer"],
         "POST",
         "/rows",
-        json={"sheets": {"机构": [{"机构代码": "B", "机构名称": "名" * 201, "机构类型": "政府工作部门"}]}},
+        json={
+            "reason": "测试",
+            "sheets": {"机构": [{"机构代码": "B", "机构名称": "名" * 201, "机构类型": "政府工作部门"}]},
+        },
     )
     assert long_name.status_code == 422 and long_name.json()["problems"][0]["column"] == "机构名称"
-    nul = api(personas["officer"], "PUT", "/units/B", json={"name": "a\u0000b", "kind": "政府工作部门"})
+    nul = api(
+        personas["officer"], "PUT", "/units/B", json={"reason": "测试", "name": "a\u0000b", "kind": "政府工作部门"}
+    )
     assert nul.status_code == 422 and nul.json()["errors"][0]["location"].endswith("name")
-    old = api(personas["officer"], "PUT", "/quotas/B/行政编制", json={"approved": 1, "effective": "1800-01-01"})
+    old = api(
+        personas["officer"],
+        "PUT",
+        "/quotas/B/行政编制",
+        json={"reason": "测试", "approved": 1, "effective": "1800-01-01"},
+    )
     assert old.status_code == 422 and "1900-01-01" in old.json()["errors"][0]["message"]
-    extra = api(personas["officer"], "PUT", "/quotas/B/行政编制", json={"approved": 1, "aproved": 2})
+    extra = api(personas["officer"], "PUT", "/quotas/B/行政编制", json={"reason": "测试", "approved": 1, "aproved": 2})
     assert extra.status_code == 422 and extra.json()["errors"][0]["message"] == "不允许的字段"
-    boolean = api(personas["officer"], "PUT", "/quotas/B/行政编制", json={"approved": True})
+    boolean = api(personas["officer"], "PUT", "/quotas/B/行政编制", json={"reason": "测试", "approved": True})
     assert boolean.status_code == 422
     garbage = api(personas["officer"], "PUT", "/quotas/B/行政编制", json=None, multipart=None)
     assert garbage.status_code == 422
     surrogate = {"sheets": {"编制": [{"机构代码\ud800": "B", "编制类型": "行政编制", "核定数": 1}], "x\ud800": [{}]}}
-    assert api(personas["officer"], "POST", "/rows", json=surrogate).status_code == 422
+    assert api(personas["officer"], "POST", "/rows", json={"reason": "测试", **surrogate}).status_code == 422
     del surrogate["sheets"]["x\ud800"]
-    refused = api(personas["officer"], "POST", "/rows", json=surrogate)
+    refused = api(personas["officer"], "POST", "/rows", json={"reason": "测试", **surrogate})
     assert refused.status_code == 422 and refused.json()["problems"]
 
 

@@ -53,7 +53,7 @@ def test_twenty_writes_at_once_to_one_quota_and_twenty_to_one_person(register, p
 
     def quota(i: int):
         body = {"approved": 10 + i, "reason": f"第{i}次", "effective": "2026-07-01"}
-        return lambda: api(officer, "PUT", "/quotas/A/行政编制", json=body)
+        return lambda: api(officer, "PUT", "/quotas/A/行政编制", json={"reason": "测试", **body})
 
     def person(i: int):
         body = {
@@ -67,7 +67,7 @@ def test_twenty_writes_at_once_to_one_quota_and_twenty_to_one_person(register, p
             "post": f"第{i}号",
             "effective": "2026-07-01",
         }
-        return lambda: api(officer, "PUT", f"/people/{PA['身份证号']}", json=body)
+        return lambda: api(officer, "PUT", f"/people/{PA['身份证号']}", json={"reason": "测试", **body})
 
     responses = _at_once([quota(i) for i in range(20)] + [person(i) for i in range(20)])
     assert [r.status_code for r in responses] == [200] * 40, [r.json() for r in responses if r.status_code != 200]

@@ -114,7 +114,8 @@ def test_browse_the_tree_and_open_a_unit_as_of_a_past_day(users, live_server, br
     page.wait_for_url(re.compile(r"kind="))
     assert page.locator("#table-units tbody tr td:nth-child(2)").all_inner_texts() == ["AS", "BS"]
     page.click("#table-units >> text=重置")
-    page.wait_for_function("document.querySelectorAll('#table-units tbody tr').length === 6")
+    # A function, not an expression: Playwright evals expressions in the page, which the CSP forbids.
+    page.wait_for_function("() => document.querySelectorAll('#table-units tbody tr').length === 6")
     page.click("#table-units >> text=机构B")
     page.wait_for_url(re.compile(r"/units/B/"))
     # The same unit as of a past day: before its suspension started (2026-06-01).
@@ -154,7 +155,7 @@ def test_person_search_is_masked_for_a_leader_and_whole_for_the_administrator(us
         page.fill("#id_q", number)
         page.click("#table-people button[type=submit]")
         page.wait_for_url(re.compile(r"q="))
-        page.wait_for_function("document.querySelectorAll('#table-people tbody tr').length === 1")
+        page.wait_for_function("() => document.querySelectorAll('#table-people tbody tr').length === 1")
         row = page.locator("#table-people tbody tr").first
         assert row.locator("td").nth(0).inner_text() == NAMES["PB"]
         assert row.locator("td").nth(1).inner_text() == expected, username

@@ -430,6 +430,16 @@ def test_fuzz_import_path(value, as_json, separated) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_path_the_file_system_cannot_hold_is_rejected_not_a_traceback() -> None:
+    """Hypothesis found it: a name longer than the file system allows made ``path.exists()`` raise."""
+    outcome = call("import", "--dry-run", "--json", "名" * 300)
+    assert outcome.code == 1, outcome
+    assert "Traceback" not in outcome.stderr
+    (error,) = json.loads(outcome.stdout)["errors"]
+    assert error["row"] == 0 and error["message"].startswith("无法访问文件或文件夹：")
+
+
+@pytest.mark.django_db(transaction=True)
 @FUZZ
 @given(value=values, inline=st.booleans(), as_json=st.booleans())
 def test_fuzz_monitor_as_of(value, inline, as_json) -> None:

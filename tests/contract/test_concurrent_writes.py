@@ -217,8 +217,10 @@ def test_twenty_api_writes_at_once_to_one_quota_and_twenty_to_one_person(base):
             "status": "在编",
             "effective": "2026-12-06",
         }
-        calls = [("/quotas/U/行政编制", {"approved": 30 + i, "effective": "2026-12-06"}) for i in range(20)]
-        calls += [(f"/people/{P['身份证号']}", {**person, "post": f"接口{i}"}) for i in range(20)]
+        calls = [
+            ("/quotas/U/行政编制", {"reason": "测试", "approved": 30 + i, "effective": "2026-12-06"}) for i in range(20)
+        ]
+        calls += [(f"/people/{P['身份证号']}", {"reason": "测试", **person, "post": f"接口{i}"}) for i in range(20)]
         codes: list[int] = [0] * len(calls)
         start = threading.Barrier(len(calls))
 

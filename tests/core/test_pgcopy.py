@@ -169,6 +169,9 @@ def test_insert_frame_falls_back_to_csv_for_a_type_binary_does_not_render():
             "document_number": [""],
             "bypasses_approval": ["t"],
             "summary": ['{"a": 1}'],
+            "logs_creations": ["t"],
+            "previous": [""],
+            "digest": [""],
         }
     )
     with transaction.atomic():

@@ -318,11 +318,13 @@ def test_the_api_shows_and_writes_the_approved_month(register, personas, api):
         "status": PA["人员状态"],
         "approved_retirement_month": "2046-01",
     }
-    reply = api(admin, "PUT", f"/people/{number}", json=body)
+    reply = api(admin, "PUT", f"/people/{number}", json={"reason": "测试", **body})
     assert reply.status_code in (200, 201), reply.content
     after = api(admin, "GET", f"/people/{number}").json()
     assert (after["retirement_month"], after["approved_retirement_month"]) == ("2048-05", "2046-01")
     assert after["retirement_month_used"] == "2046-01"
-    wrong = api(admin, "PUT", f"/people/{number}", json={**body, "approved_retirement_month": "2044-01"})
+    wrong = api(
+        admin, "PUT", f"/people/{number}", json={"reason": "测试", **body, "approved_retirement_month": "2044-01"}
+    )
     assert wrong.status_code == 422
     assert any(p["column"] == "批准退休年月" for p in wrong.json()["problems"])

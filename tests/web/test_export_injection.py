@@ -28,7 +28,7 @@ def test_exported_text_is_text_never_a_formula(personas, api):
         "post": FORMULA,
         "reason": "职务变更",
     }
-    assert api(personas["hr_a"], "PUT", f"/people/{PA['身份证号']}", json=body).status_code == 200
+    assert api(personas["hr_a"], "PUT", f"/people/{PA['身份证号']}", json={"reason": "测试", **body}).status_code == 200
     client = Client()
     client.force_login(personas["officer"].user, backend="django.contrib.auth.backends.ModelBackend")
     response = client.get("/people/?export=people")

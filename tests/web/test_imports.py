@@ -183,7 +183,7 @@ def test_progress_partial_polls_while_a_job_runs_and_reloads_when_done(personas,
     ImportJob.objects.filter(pk=job.pk).update(state="running", progress="人员 20,000 行", percent=42)
     running = client.get(url, headers={"HX-Request": "true"})
     body = running.content.decode()
-    assert 'hx-trigger="every 1s"' in body and "人员 20,000 行" in body and "width: 42%" in body
+    assert 'hx-trigger="every 1s"' in body and "人员 20,000 行" in body and 'data-progress="42"' in body
     assert "HX-Refresh" not in running
     detail = client.get(reverse("web:imports:upload_detail", args=[an_upload.pk])).content.decode()
     assert 'hx-get="' + url + '"' in detail

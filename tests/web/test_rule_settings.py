@@ -56,7 +56,9 @@ def test_the_edit_form_shows_the_rule_and_its_parameters(personas):
 
 def test_a_change_is_saved_and_logged(personas):
     client = client_for(personas["officer"])
-    response = client.post(EDIT, {"severity": "中", "vacancy_rate": "0.3", "window_days": ""})
+    response = client.post(
+        EDIT, {"severity": "中", "vacancy_rate": "0.3", "window_days": "", "reason": "按编委会意见调整"}
+    )
     assert response.status_code == 302
     setting = RuleSetting.objects.get(rule="vacancy_idle")
     assert (setting.enabled, setting.severity, setting.params) == (
@@ -67,7 +69,10 @@ def test_a_change_is_saved_and_logged(personas):
     record = ChangeRecord.objects.get(entity="监测规则", key="vacancy_idle")
     assert record.change_set.user == personas["officer"].user
     assert record.before is None and record.after["启用"] is False and record.after["严重程度"] == "中"
-    client.post(EDIT, {"enabled": "on", "severity": "低", "vacancy_rate": "0.25", "window_days": "200"})
+    assert record.change_set.reason == "按编委会意见调整"
+    client.post(
+        EDIT, {"enabled": "on", "severity": "低", "vacancy_rate": "0.25", "window_days": "200", "reason": "恢复"}
+    )
     second = ChangeRecord.objects.filter(entity="监测规则", key="vacancy_idle").order_by("pk").last()
     assert second.before["参数"] == {"vacancy_rate": 0.3, "window_days": None}
     assert second.after["参数"] == {"vacancy_rate": 0.25, "window_days": 200}
@@ -77,14 +82,14 @@ def test_a_change_is_saved_and_logged(personas):
 
 def test_a_bad_value_is_refused_in_chinese_naming_the_parameter(personas):
     response = client_for(personas["admin"]).post(
-        EDIT, {"enabled": "on", "severity": "低", "vacancy_rate": "20%", "window_days": ""}
+        EDIT, {"enabled": "on", "severity": "低", "vacancy_rate": "20%", "window_days": "", "reason": "试"}
     )
     assert response.status_code == 200
     text = response.content.decode()
     assert "参数“空编率阈值”（vacancy_rate）应为数值" in text
     assert not RuleSetting.objects.exists()
     response = client_for(personas["admin"]).post(
-        EDIT, {"enabled": "on", "severity": "低", "vacancy_rate": "1.5", "window_days": ""}
+        EDIT, {"enabled": "on", "severity": "低", "vacancy_rate": "1.5", "window_days": "", "reason": "试"}
     )
     assert response.status_code == 200 and "（vacancy_rate）超出范围" in response.content.decode()
     assert not RuleSetting.objects.exists()
@@ -97,3 +102,13 @@ def test_an_unknown_rule_is_not_found(personas):
 def test_the_alerts_page_links_to_the_settings_for_those_who_may_change_them(personas):
     assert URL in client_for(personas["officer"]).get(f"/alerts/?as_of={DAY}").content.decode()
     assert URL not in client_for(personas["leader"]).get(f"/alerts/?as_of={DAY}").content.decode()
+
+
+@pytest.mark.parametrize("reason", [None, "", "   ", "\u3000"])
+def test_a_change_without_a_reason_is_refused(personas, reason):
+    data = {"enabled": "on", "severity": "低", "vacancy_rate": "0.3", "window_days": ""}
+    if reason is not None:
+        data["reason"] = reason
+    response = client_for(personas["officer"]).post(EDIT, data)
+    assert response.status_code == 200 and "请填写变更理由" in response.content.decode()
+    assert not RuleSetting.objects.exists()

@@ -106,13 +106,14 @@ def test_adding_and_removing_an_entry_is_logged_and_recomputes_deadlines(persona
     assert set(versions.values_list("write_off_deadline", flat=True)) == {dt.date(2027, 1, 4)}
 
     client = client_for(personas["officer"])
-    response = client.post(ADD, {"day": "2027-01-04", "kind": "off", "note": "元旦调休"})
+    response = client.post(ADD, {"day": "2027-01-04", "kind": "off", "note": "元旦调休", "reason": "国务院办公厅通知"})
     assert response.status_code == 302 and response["Location"] == YEAR
     entry = WorkCalendarDay.objects.get()
     assert (entry.day, entry.kind, entry.note) == (dt.date(2027, 1, 4), "off", "元旦调休")
     assert set(versions.values_list("write_off_deadline", flat=True)) == {dt.date(2027, 1, 5)}
     record = ChangeRecord.objects.get(entity="工作日历", key="2027-01-04")
     assert record.change_set.user == personas["officer"].user and record.change_set.source == "web"
+    assert record.change_set.reason == "国务院办公厅通知"
     assert record.before is None and record.after["类型"] == "休息日（法定节假日）"
     assert ChangeRecord.objects.filter(entity="人员", key=leaver["身份证号"], after__核销期限="2027-01-05").exists()
 
@@ -120,17 +121,18 @@ def test_adding_and_removing_an_entry_is_logged_and_recomputes_deadlines(persona
     assert 'data-day="2027-01-04" data-kind="off"' in page and "元旦调休" in page
     assert "已重新计算 1 条核销期限" in page  # the message after the redirect
 
-    response = client.post(f"{YEAR}days/2027-01-04/delete/")
+    response = client.post(f"{YEAR}days/2027-01-04/delete/", {"reason": "录入有误"})
     assert response.status_code == 302
     assert not WorkCalendarDay.objects.exists()
     assert set(versions.values_list("write_off_deadline", flat=True)) == {dt.date(2027, 1, 4)}
     removed = ChangeRecord.objects.filter(entity="工作日历", key="2027-01-04").order_by("pk").last()
     assert removed.action == "delete" and removed.after is None and removed.before["说明"] == "元旦调休"
+    assert removed.change_set.reason == "录入有误"
 
 
 def test_a_make_up_working_day_on_a_sunday(personas):
     client = client_for(personas["admin"])
-    assert client.post(ADD, {"day": "2027-01-03", "kind": "work"}).status_code == 302
+    assert client.post(ADD, {"day": "2027-01-03", "kind": "work", "reason": "调休上班"}).status_code == 302
     assert workdays.is_working_day(dt.date(2027, 1, 3))
 
 
@@ -147,7 +149,7 @@ def test_a_bad_entry_is_refused_in_chinese(personas):
 
 def test_marking_the_year_complete_ends_provisional(personas):
     client = client_for(personas["officer"])
-    response = client.post(MARK, {"complete": "1", "note": "国办发明电〔2026〕1号"})
+    response = client.post(MARK, {"complete": "1", "note": "国办发明电〔2026〕1号", "reason": "已全部录入"})
     assert response.status_code == 302
     year = WorkCalendarYear.objects.get(year=2027)
     assert year.complete and year.note == "国办发明电〔2026〕1号"
@@ -156,7 +158,21 @@ def test_marking_the_year_complete_ends_provisional(personas):
     assert record.after["已录入完整"] is True and record.change_set.user == personas["officer"].user
     page = client.get(YEAR).content.decode()
     assert 'data-status="complete"' in page and "国办发明电〔2026〕1号" in page
-    assert client.post(MARK, {"complete": "0"}).status_code == 302
+    assert client.post(MARK, {"complete": "0", "reason": "通知有补充"}).status_code == 302
     assert not WorkCalendarYear.objects.get(year=2027).complete
     assert workdays.deadline_is_provisional(dt.date(2027, 1, 4))
     assert 'data-status="provisional"' in client.get(YEAR).content.decode()
+
+
+def test_every_calendar_change_needs_a_reason(personas):
+    client = client_for(personas["officer"])
+    response = client.post(ADD, {"day": "2027-01-04", "kind": "off", "reason": "\u3000 "})
+    assert response.status_code == 200 and "请填写变更理由" in response.content.decode()
+    assert not WorkCalendarDay.objects.exists()
+    assert client.post(ADD, {"day": "2027-01-04", "kind": "off", "reason": "通知"}).status_code == 302
+    response = client.post(f"{YEAR}days/2027-01-04/delete/", {"reason": " "}, follow=True)
+    assert "请填写变更理由" in response.content.decode()
+    assert WorkCalendarDay.objects.exists()
+    response = client.post(MARK, {"complete": "1"}, follow=True)
+    assert "请填写变更理由" in response.content.decode()
+    assert not WorkCalendarYear.objects.exists()

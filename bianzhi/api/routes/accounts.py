@@ -13,9 +13,10 @@ from bianzhi.accounts import selectors
 from bianzhi.accounts.models import ApiToken, Role
 from bianzhi.accounts.permissions import ROLE_ACTIONS, Action, roles_of
 from bianzhi.accounts.services import AccountError, api_token_create, api_token_revoke
-from bianzhi.api.common import replies, require_somewhere, user_of
+from bianzhi.api.common import origin, replies, require_somewhere, user_of
 from bianzhi.api.errors import ApiError, not_found
 from bianzhi.api.schemas import FIRST_DAY, LAST_DAY, MAX_ID, BodyIn, Moment, Name100
+from bianzhi.core.changelog import change_origin
 from bianzhi.core.dates import SHANGHAI
 from bianzhi.registry.models import Unit
 
@@ -60,7 +61,7 @@ class TokenOut(Schema):
     name: str = Field(..., description="名称")
     prefix: str = Field(..., description="令牌开头几位，用于辨认")
     created_at: dt.datetime
-    expires_at: Moment | None = Field(None, description="过期时间（空为不过期）")
+    expires_at: Moment = Field(..., description="失效时间：所设的过期时间，最迟为创建后的最长有效期（默认 90 天）")
     last_used_at: dt.datetime | None = Field(None, description="最近使用时间")
     revoked_at: dt.datetime | None = Field(None, description="撤销时间")
     active: bool = Field(..., description="当前是否可用")
@@ -72,7 +73,11 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(BodyIn):
     name: Name100 = Field(..., description="名称，如 组织部人事系统同步")
-    expires_at: Moment | None = Field(None, description="过期时间（ISO 8601；不带时区按北京时间；空为不过期）")
+    expires_at: Moment | None = Field(
+        None,
+        description="过期时间（ISO 8601；不带时区按北京时间）。空为创建后的最长有效期（默认 90 天，"
+        "BIANZHI_API_TOKEN_MAX_DAYS），更晚的过期时间不予接受",
+    )
 
 
 def token_out(token: ApiToken) -> dict[str, Any]:
@@ -82,10 +87,10 @@ def token_out(token: ApiToken) -> dict[str, Any]:
         "name": token.name,
         "prefix": token.prefix,
         "created_at": token.created_at,
-        "expires_at": token.expires_at,
+        "expires_at": token.ends_at,
         "last_used_at": token.last_used_at,
         "revoked_at": token.revoked_at,
-        "active": token.revoked_at is None and (token.expires_at is None or token.expires_at > now),
+        "active": token.is_active(now),
     }
 
 
@@ -99,7 +104,8 @@ def token_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.post("/tokens", response=replies({201: TokenCreatedOut}, 400), summary="创建接口令牌")
 def token_create(request: HttpRequest, data: TokenIn) -> Any:
     """为当前用户创建一个接口令牌，令牌全文只在此次返回。须通过网页会话（或命令 bianzhi token create）创建：
-    不能用一个令牌创建另一个令牌，以免泄露的令牌在撤销后仍留有后门。"""
+    不能用一个令牌创建另一个令牌，以免泄露的令牌在撤销后仍留有后门。令牌最长有效期为创建后 90 天
+    （BIANZHI_API_TOKEN_MAX_DAYS）；用户修改密码后，此前创建的令牌全部作废。"""
     require_somewhere(request, Action.MANAGE_TOKENS)
     if getattr(request, "api_token", None) is not None:
         raise ApiError(403, "不能用接口令牌创建新令牌：请登录网页后创建，或使用命令 bianzhi token create")
@@ -110,7 +116,8 @@ def token_create(request: HttpRequest, data: TokenIn) -> Any:
         if not FIRST_DAY <= expires_at.date() <= LAST_DAY:
             raise ApiError(422, "过期时间超出范围", errors=[{"location": "body.expires_at", "message": "超出范围"}])
     try:
-        created = api_token_create(user=user_of(request), name=data.name, expires_at=expires_at, source="api")
+        with change_origin(origin=origin(request)):
+            created = api_token_create(user=user_of(request), name=data.name, expires_at=expires_at, source="api")
     except AccountError as exc:
         raise ApiError(422, str(exc), errors=[{"location": "body", "message": str(exc)}]) from exc
     return Status(201, {**token_out(created.token), "token": created.secret})
@@ -125,5 +132,6 @@ def token_revoke(
     token = selectors.api_token_get(user=request.user, token_id=token_id)
     if token is None:
         raise not_found(f"令牌 {token_id}")
-    api_token_revoke(token=token, user=request.user, source="api")
+    with change_origin(origin=origin(request)):
+        api_token_revoke(token=token, user=request.user, source="api")
     return HttpResponse(status=204)

@@ -1,13 +1,22 @@
 """监测预警与预测: alerts evaluated as of a day or stored by monitoring runs (domain.md §4), and the
 retirement forecast (domain.md §6). Alerts of a unit are seen by whoever may see the unit; ID
-numbers in alerts and forecasts are masked per role (domain.md §11)."""
+numbers in alerts and forecasts are masked per role (domain.md §11).
+
+A role that sees a person's number masked learns nothing finer than the year from the birth date
+(domain.md §11): a retirement month is shown as its year, in the alert's data and in its message;
+any whole number or birth date quoted in a message is masked; and whether an alert derived from the
+retirement month exists, or a person is in a forecast window, does not move within a year — such an
+alert is shown from 1 January after the retirement year (as the rule would fire evaluated on 1 January
+of the day viewed), and a forecast lists a masked person for every window that touches their
+retirement year. Run counts leave out what the caller is not shown."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -20,9 +29,10 @@ from bianzhi.accounts.permissions import (
     scope,
     sees_full_id,
 )
+from bianzhi.accounts.privacy import shown_text
 from bianzhi.api import selectors
 from bianzhi.api.common import day_or_today, paginate, replies, require, require_somewhere
-from bianzhi.api.errors import ApiError, not_found
+from bianzhi.api.errors import ApiError, not_found, unit_not_found
 from bianzhi.api.schemas import MAX_ID, BodyIn, Day, Month, Page, PageParams, UnitCode
 from bianzhi.core.dates import add_months, today
 from bianzhi.registry.models import PersonVersion, Unit
@@ -34,6 +44,27 @@ from bianzhi.supervision.services import alerts_evaluate, monitoring_run
 router = Router(tags=["监测预警"])
 
 _BASE_KEYS = ("rule", "severity", "message", "unit", "region", "person")
+#: Keys of an alert's data that hold a month derived from the person's birth date.
+_BIRTH_MONTH_KEYS = ("retirement_month",)
+
+
+def _birth_derived(alert: dict[str, Any]) -> list[str]:
+    """The ``YYYY-MM`` months (and the ``YYYY-MM-DD`` birth date read from the number) an alert about
+    a person carries that come from the birth date."""
+    values = [str(alert[k]) for k in _BIRTH_MONTH_KEYS if alert.get(k)]
+    person = str(alert.get("person") or "")
+    if len(person) == 18 and person[6:14].isdigit():
+        digits = person[6:14]
+        values += [f"{digits[:4]}-{digits[4:6]}-{digits[6:]}", f"{digits[:4]}-{digits[4:6]}"]
+    return values
+
+
+def _to_years(text: str, values: list[str]) -> str:
+    """``text`` with every one of ``values`` (months or dates) cut to its year."""
+    for value in sorted(values, key=len, reverse=True):
+        if len(value) >= 7 and value[:4].isdigit():
+            text = re.sub(re.escape(value) + r"(?![0-9])(?!-[0-9])", value[:4], text)
+    return text
 
 
 class RuleOut(Schema):
@@ -54,11 +85,16 @@ class AlertOut(Schema):
     rule: str = Field(..., description="规则编号")
     rule_name: str = Field(..., description="规则名称")
     severity: str = Field(..., description="严重程度：高、中、低")
-    message: str = Field(..., description="中文说明（身份证号按角色脱敏）")
+    message: str = Field(
+        ..., description="中文说明（身份证号按角色脱敏；号码脱敏时其中由出生日期推算的退休月份只给年份）"
+    )
     unit: str | None = Field(None, description="机构代码")
     region: str | None = Field(None, description="区划代码")
     person: str | None = Field(None, description="身份证号（按角色脱敏）")
-    data: dict[str, Any] = Field(default_factory=dict, description="规则的其余键（见 interchange.md §2）")
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="规则的其余键（见 interchange.md §2）；身份证号脱敏时 retirement_month 只给年份 YYYY",
+    )
 
 
 class StoredAlertOut(AlertOut):
@@ -87,7 +123,11 @@ class RunOut(Schema):
     as_of: dt.date = Field(..., description="监测日期")
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
-    alert_count: int = Field(..., description="本次运行发现的预警数（部分运行只含所覆盖机构的）")
+    alert_count: int = Field(
+        ...,
+        description="本次运行发现的预警数（部分运行只含所覆盖机构的）；只计调用者能看到的预警"
+        "（单位人事干部只计本单位及下属机构的；身份证号脱敏的角色不计当年内按退休月份触发的预警）",
+    )
     full: bool = Field(..., description="是否为全区运行")
     units: list[str] = Field(default_factory=list, description="部分运行所评估机构的代码（全区运行为空）")
     coverage: dict[str, Any] = Field(
@@ -123,27 +163,51 @@ def _check_rule(rule: str | None) -> None:
 
 
 class _Viewer:
-    """Decides, per alert, whether the user sees it and whether its ID number is masked."""
+    """Decides, per alert, whether the user sees it and what of it is masked (domain.md §11)."""
 
     def __init__(self, user: Any, codes: set[str]) -> None:
         self.user = user
         self.scope: Scope = scope(user, Action.VIEW)
         self.ids = dict(Unit.objects.filter(code__in=codes).values_list("code", "pk"))
 
-    def sees(self, alert: dict[str, Any]) -> bool:
+    def _unit_id(self, alert: dict[str, Any]) -> int | None:
+        return self.ids.get(alert.get("unit") or "")
+
+    def whole(self, alert: dict[str, Any]) -> bool:
+        """Whether the user sees the numbers of the alert's unit whole (district-wide data: only
+        those who see every number)."""
+        return sees_full_id(self.user, self._unit_id(alert))
+
+    def sees(self, alert: dict[str, Any], day: dt.date) -> bool:
         unit = alert.get("unit")
         if not unit:
             return self.scope.everything
-        return self.scope.covers(self.ids.get(unit))
+        return self.scope.covers(self.ids.get(unit)) and not self.hides(alert, day)
+
+    def hides(self, alert: dict[str, Any], day: dt.date) -> bool:
+        """An alert that fires from the month after a person's retirement month is shown to a role
+        that sees the number masked only from 1 January after the retirement year: otherwise its
+        first day, swept with ``as_of``, would give the month away."""
+        if not alert.get("person") or self.whole(alert):
+            return False
+        return any(str(alert.get(k) or "")[:4] >= f"{day.year:04d}" for k in _BIRTH_MONTH_KEYS if alert.get(k))
 
     def show(self, alert: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         person = alert.get("person") or None
-        masked = bool(person) and not sees_full_id(self.user, self.ids.get(alert.get("unit") or ""))
+        whole = self.whole(alert)
+        masked = bool(person) and not whole
         message = alert.get("message", "")
         data = {k: v for k, v in alert.items() if k not in _BASE_KEYS}
         if masked and person:
-            message = mask_ids_in_text(message, [person])
+            derived = _birth_derived(alert)
+            message = _to_years(mask_ids_in_text(message, [person]), derived)
+            data = {
+                k: (str(v)[:4] if k in _BIRTH_MONTH_KEYS and v else _masked_value(v, derived)) for k, v in data.items()
+            }
             person = mask_id_number(person)
+        message = shown_text(message, whole=whole)
+        if not whole:
+            data = {k: _masked_value(v, []) for k, v in data.items()}
         return {
             "rule": alert["rule"],
             "rule_name": names.get(alert["rule"], ""),
@@ -156,11 +220,21 @@ class _Viewer:
         }
 
 
+def _masked_value(value: Any, derived: list[str]) -> Any:
+    if isinstance(value, str):
+        return _to_years(shown_text(value, whole=False), derived)
+    if isinstance(value, list):
+        return [_masked_value(v, derived) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked_value(v, derived) for k, v in value.items()}
+    return value
+
+
 def _unit_codes(request: HttpRequest, filters: AlertFilters, day: dt.date) -> set[str] | None:
     try:
         ids = selectors.units_filter(user=request.user, code=filters.unit, subtree=filters.subtree, day=day)
     except LookupError:
-        raise not_found(f"机构 {filters.unit}") from None
+        raise unit_not_found(filters.unit) from None
     if ids is None:
         return None
     return set(Unit.objects.filter(pk__in=ids).values_list("code", flat=True))
@@ -216,7 +290,7 @@ def alerts_evaluate_view(
     codes = _unit_codes(request, filters, day)
     alerts = [a for a in alerts_evaluate(as_of=day) if _matches(a, filters, codes)]
     viewer = _Viewer(request.user, {a["unit"] for a in alerts if a.get("unit")})
-    visible = [a for a in alerts if viewer.sees(a)]
+    visible = [a for a in alerts if viewer.sees(a, day)]
     names = _rule_names()
     return {**paginate(visible, page, lambda a: viewer.show(a, names)), "as_of": day}
 
@@ -242,7 +316,7 @@ def stored_alerts(request: HttpRequest, filters: Query[StoredFilters], page: Que
     codes = _unit_codes(request, filters, day)
     entries = [e for e in current.entries if _matches(e.alert, filters, codes)]
     viewer = _Viewer(request.user, {e.alert["unit"] for e in entries if e.alert.get("unit")})
-    visible = [e for e in entries if viewer.sees(e.alert)]
+    visible = [e for e in entries if viewer.sees(e.alert, day)]
     names = _rule_names()
     listed = paginate(visible, page, lambda e: {**viewer.show(e.alert, names), "id": e.id, "run": e.run, "as_of": day})
     return {
@@ -252,6 +326,25 @@ def stored_alerts(request: HttpRequest, filters: Query[StoredFilters], page: Que
         "evaluated": current.evaluated,
         "as_of": day,
     }
+
+
+def _hidden(user: Any, runs: list[MonitoringRun]) -> dict[int, set[int]]:
+    """Run → the ids of its stored alerts that :meth:`_Viewer.hides` from ``user``."""
+    whole = scope(user, Action.VIEW_FULL_ID)
+    if whole.everything or not runs:
+        return {}
+    years = {run.pk: f"{run.as_of.year:04d}" for run in runs}
+    carries = Q()
+    for key in _BIRTH_MONTH_KEYS:
+        carries |= Q(data__has_key=key)
+    qs = Alert.objects.filter(carries, run__in=runs).exclude(person="")
+    if whole.units:
+        qs = qs.exclude(unit_code__in=Unit.objects.filter(pk__in=whole.units).values("code"))
+    hidden: dict[int, set[int]] = {}
+    for pk, run_id, data in restrict(qs, user, Action.VIEW).values_list("pk", "run_id", "data"):
+        if any(str(data.get(k) or "")[:4] >= years[run_id] for k in _BIRTH_MONTH_KEYS if data.get(k)):
+            hidden.setdefault(run_id, set()).add(pk)
+    return hidden
 
 
 def _run_alerts(request: HttpRequest, filters: StoredFilters, page: PageParams, run: MonitoringRun) -> dict[str, Any]:
@@ -265,6 +358,9 @@ def _run_alerts(request: HttpRequest, filters: StoredFilters, page: PageParams, 
     if codes is not None:
         qs = qs.filter(unit_code__in=codes)
     qs = restrict(qs, request.user, Action.VIEW)
+    hidden = _hidden(request.user, [run]).get(run.pk)
+    if hidden:
+        qs = qs.exclude(pk__in=hidden)
     total = qs.count()
     rows = list(qs[page.offset : page.offset + page.limit])
     viewer = _Viewer(request.user, {a.unit_code for a in rows if a.unit_code})
@@ -296,17 +392,25 @@ def run_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     （units）及覆盖范围更广的规则（coverage，如超限额含上级机构和区划）。"""
     require_somewhere(request, Action.VIEW)
     qs = MonitoringRun.objects.order_by("-started_at", "-id")
-    if scope(request.user, Action.VIEW).everything:
+    if scope(request.user, Action.VIEW_FULL_ID).everything:
         return paginate(qs, page, _run_out)
+    runs = list(qs[page.offset : page.offset + page.limit])
+    listed = {"total": qs.count(), "limit": page.limit, "offset": page.offset}
+    # Alerts the caller is not shown (domain.md §11) do not count either.
+    hidden = {run_id: len(ids) for run_id, ids in _hidden(request.user, runs).items()}
+    if scope(request.user, Action.VIEW).everything:
+        items = [_run_out(run, count=run.alert_count - hidden.get(run.pk, 0)) for run in runs]
+        return {**listed, "items": items}
     # A unit HR officer: the counts of its own units' alerts, every run's in one grouped query.
     visible = set(restrict(Unit.objects.all(), request.user, Action.VIEW).values_list("code", flat=True))
     counts = dict(
-        restrict(Alert.objects.all(), request.user, Action.VIEW)
+        restrict(Alert.objects.filter(run__in=runs), request.user, Action.VIEW)
         .values("run_id")
         .annotate(n=Count("id"))
         .values_list("run_id", "n")
     )
-    return paginate(qs, page, lambda run: _run_out(run, visible=visible, count=counts.get(run.pk, 0)))
+    items = [_run_out(run, visible=visible, count=counts.get(run.pk, 0) - hidden.get(run.pk, 0)) for run in runs]
+    return {**listed, "items": items}
 
 
 def _run_out(run: MonitoringRun, *, visible: set[str] | None = None, count: int | None = None) -> dict[str, Any]:
@@ -324,8 +428,9 @@ def _run_out(run: MonitoringRun, *, visible: set[str] | None = None, count: int 
         "coverage": dict(run.coverage or {}),
         "warnings": list(run.warnings or []),
     }
+    if count is not None:
+        out["alert_count"] = count
     if visible is not None:
-        out["alert_count"] = count or 0
         out["units"] = [code for code in out["units"] if code in visible]
         out["coverage"] = {}
     return out
@@ -352,7 +457,10 @@ class RetirementOut(Schema):
     person: str = Field(..., description="身份证号（按角色脱敏）")
     name: str = Field(..., description="姓名")
     unit: str = Field(..., description="机构代码")
-    month: str = Field(..., description="退休月份 YYYY-MM：批准退休年月，未批准弹性退休的为法定退休月份")
+    month: str = Field(
+        ...,
+        description="退休月份 YYYY-MM：批准退休年月，未批准弹性退休的为法定退休月份；身份证号脱敏时只给年份 YYYY",
+    )
 
 
 class RetirementPage(Page[RetirementOut]):
@@ -372,7 +480,8 @@ def retirement_forecast(
     request: HttpRequest, filters: Query[RetirementFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """今天在编、所在机构今天在设的人员中，退休月份（批准退休年月，否则法定退休月份）落在起始月份起
-    N 个月内的（domain.md §6），按月份、机构、身份证号排序；身份证号按角色脱敏。"""
+    N 个月内的（domain.md §6），按月份、机构、身份证号排序；身份证号按角色脱敏。身份证号脱敏的人员只给退休年份，
+    且只要查询范围与其退休年份有交集即列出（不随起始月份在年内移动，不泄露出生月份）。"""
     require_somewhere(request, Action.VIEW)
     day = today()
     start = dt.date(int(filters.start[:4]), int(filters.start[5:7]), 1) if filters.start else day.replace(day=1)
@@ -382,27 +491,39 @@ def retirement_forecast(
     try:
         ids = selectors.units_filter(user=request.user, code=filters.unit, subtree=filters.subtree, day=day)
     except LookupError:
-        raise not_found(f"机构 {filters.unit}") from None
-    rows = retirements_forecast(start=start, months=filters.months, today=day)
+        raise unit_not_found(filters.unit) from None
+    end = add_months(start, filters.months)  # exclusive
+    end_label = f"{end.year:04d}-{end.month:02d}"
+    # Whole years around the window, for the people the caller sees masked (listed by year alone).
+    first_year, last_year = start.year, add_months(end, -1).year
+    rows = retirements_forecast(start=dt.date(first_year, 1, 1), months=(last_year - first_year + 1) * 12, today=day)
     codes = {r["unit"] for r in rows}
     viewer = _Viewer(request.user, codes)
     wanted = None if ids is None else set(Unit.objects.filter(pk__in=ids).values_list("code", flat=True))
-    visible = [r for r in rows if viewer.sees(r) and (wanted is None or r["unit"] in wanted)]
+    visible = []
+    for r in rows:
+        if not viewer.sees(r, day) or (wanted is not None and r["unit"] not in wanted):
+            continue
+        whole = viewer.whole(r)
+        if whole and not start_label <= r["month"] < end_label:
+            continue
+        visible.append(
+            {
+                "person": r["person"] if whole else mask_id_number(r["person"]),
+                "number": r["person"],
+                "unit": r["unit"],
+                "month": r["month"] if whole else r["month"][:4],
+            }
+        )
+    visible.sort(key=lambda r: (r["month"], r["unit"], r["person"]))
     chunk = visible[page.offset : page.offset + page.limit]
     names = dict(
         PersonVersion.objects.filter(
-            PersonVersion.as_of(day), person__id_number__in=[r["person"] for r in chunk]
+            PersonVersion.as_of(day), person__id_number__in=[r["number"] for r in chunk]
         ).values_list("person__id_number", "name")
     )
     items = [
-        {
-            "person": r["person"]
-            if sees_full_id(request.user, viewer.ids.get(r["unit"]))
-            else mask_id_number(r["person"]),
-            "name": names.get(r["person"], ""),
-            "unit": r["unit"],
-            "month": r["month"],
-        }
+        {"person": r["person"], "name": names.get(r["number"], ""), "unit": r["unit"], "month": r["month"]}
         for r in chunk
     ]
     return {

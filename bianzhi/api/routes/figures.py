@@ -12,7 +12,7 @@ from ninja import Field, Path, Query, Router, Schema
 from bianzhi.accounts.permissions import Action, scope
 from bianzhi.api import selectors
 from bianzhi.api.common import day_or_today, paginate, replies, require, require_somewhere
-from bianzhi.api.errors import not_found
+from bianzhi.api.errors import not_found, unit_not_found
 from bianzhi.api.schemas import Day, Page, PageParams, UnitCode
 from bianzhi.registry import selectors as registry
 from bianzhi.registry.choices import PositionCategory, StaffingType
@@ -126,7 +126,7 @@ def figures_units(request: HttpRequest, filters: Query[UnitFigureFilters], page:
     try:
         wanted = selectors.units_filter(user=request.user, code=filters.unit, subtree=filters.subtree, day=day)
     except LookupError:
-        raise not_found(f"机构 {filters.unit}") from None
+        raise unit_not_found(filters.unit) from None
     allowed = scope(request.user, Action.VIEW)
     figures = registry.unit_figures(day)
     codes = {unit_id: f.code for unit_id, f in figures.items()}
@@ -145,8 +145,10 @@ def figures_unit(request: HttpRequest, code: Path[UnitCode], as_of: Query[Day | 
     require_somewhere(request, Action.VIEW)
     day = day_or_today(as_of)
     unit = selectors.unit_get(user=request.user, code=code)
+    if unit is None:
+        raise unit_not_found(code)
     figures = registry.unit_figures(day)
-    if unit is None or unit.pk not in figures:
+    if unit.pk not in figures:
         raise not_found(f"机构 {code} 在 {day} 的编制数据")
     codes = {unit_id: f.code for unit_id, f in figures.items()}
     return unit_figures_out(figures[unit.pk], codes)

@@ -14,17 +14,28 @@ from bianzhi.accounts.permissions import Action
 from bianzhi.api import selectors
 from bianzhi.api.common import paginate, replies, require
 from bianzhi.api.errors import ApiError, not_found
-from bianzhi.api.schemas import MAX_ID, Day, Page, PageParams, Problem, Text200, Text2000, ValueChange, WriteMeta
+from bianzhi.api.schemas import (
+    MAX_ID,
+    REASON_REQUIRED,
+    Day,
+    Page,
+    PageParams,
+    Problem,
+    Text200,
+    Text2000,
+    ValueChange,
+    WriteMeta,
+)
 from bianzhi.api.writes import write_rows
 from bianzhi.registry.importer.reader import SHEET_NAMES
-from bianzhi.registry.models import WorkbookUpload
+from bianzhi.registry.models import ImportJob, WorkbookUpload
 from bianzhi.registry.services import (
     UploadRefused,
     UploadStateError,
     workbook_upload_confirm,
     workbook_upload_create,
-    workbook_upload_validate,
 )
+from bianzhi.registry.services.import_jobs import import_validation_start, latest_job
 
 router = Router(tags=["导入"])
 
@@ -46,12 +57,31 @@ class ImportReport(Schema):
     change_set: int | None = Field(None, description="导入后的变更批次编号")
 
 
+class JobOut(Schema):
+    """The background job that validates (or imports) the upload, as the import pages show it."""
+
+    id: int
+    kind: str = Field(..., description="类型：validate 校验、confirm 导入")
+    state: str = Field(..., description="状态：queued 排队中、running 进行中、done 已完成、failed 出错")
+    progress: str = Field(..., description="进度说明")
+    percent: int = Field(..., description="完成百分比")
+    data_rows: int | None = Field(None, description="各标准工作表的非空数据行合计")
+    error: str = Field("", description="出错原因（如导入进程中断）")
+    started_at: dt.datetime | None = None
+    heartbeat_at: dt.datetime | None = Field(None, description="后台进程最近一次报告进展的时间")
+    finished_at: dt.datetime | None = None
+
+
 class UploadOut(Schema):
     id: int
     file_name: str = Field(..., description="上传的文件名")
     size: int = Field(..., description="大小（字节）")
     sha256: str
-    state: str = Field(..., description="状态：uploaded 已上传、valid 校验通过、invalid 校验未通过、imported 已导入")
+    state: str = Field(
+        ...,
+        description="状态：uploaded 已上传、validating 校验中、valid 校验通过、invalid 校验未通过、importing 导入中、"
+        "imported 已导入（校验中、导入中时后台任务的进度见 job）",
+    )
     state_label: str = Field(..., description="状态（中文）")
     uploaded_by: str | None = Field(None, description="上传人")
     uploaded_at: dt.datetime
@@ -63,16 +93,22 @@ class UploadOut(Schema):
     confirmed_at: dt.datetime | None = None
     change_set: int | None = Field(None, description="导入后的变更批次编号")
     report: ImportReport
+    job: JobOut | None = Field(None, description="最近一次后台校验或导入任务")
 
 
 def upload_out(upload: WorkbookUpload) -> dict[str, Any]:
+    job = latest_job(upload)  # a job whose worker stopped reporting is marked failed here
+    state, label = upload.state, upload.get_state_display()
+    if job is not None and job.active:
+        state, label = ("importing", "导入中") if job.kind == ImportJob.Kind.CONFIRM else ("validating", "校验中")
     return {
         "id": upload.pk,
         "file_name": upload.file_name,
         "size": upload.size,
         "sha256": upload.sha256,
-        "state": upload.state,
-        "state_label": upload.get_state_display(),
+        "state": state,
+        "state_label": label,
+        "job": job,
         "uploaded_by": upload.uploaded_by.get_username() if upload.uploaded_by else None,
         "uploaded_at": upload.uploaded_at,
         "effective": upload.effective,
@@ -109,7 +145,7 @@ REASON = Form("", description="变更理由")
 DOCUMENT_NUMBER = Form("", description="批准文号")
 
 
-@router.post("/imports", response=replies({201: UploadOut}, 400), summary="上传工作簿并校验")
+@router.post("/imports", response=replies({201: UploadOut}, 400), summary="上传工作簿并在后台校验")
 def upload_create(
     request: HttpRequest,
     file: File[UploadedFile],
@@ -118,7 +154,9 @@ def upload_create(
     document_number: Text200 = DOCUMENT_NUMBER,
 ) -> Any:
     """上传标准工作簿（.xlsx、CSV 文件的 .zip，或以工作表命名的单个 .csv），保存在数据目录的 uploads 下，
-    并立即校验（试运行，不写入）。校验结果见 report；校验通过后用 /imports/{id}/confirm 确认导入。"""
+    并交给后台任务校验（试运行，不写入；与网页相同，由 `bianzhi db_worker` 执行）：返回 201，状态为 validating
+    （校验中），job 中是任务进度；用 GET /imports/{id} 查询，校验完成后状态为 valid 或 invalid，结果见 report。
+    校验通过后用 /imports/{id}/confirm 确认导入。"""
     require(request, Action.IMPORT)
     try:
         upload = workbook_upload_create(
@@ -128,13 +166,17 @@ def upload_create(
             effective=effective,
             reason=reason.strip(),
             document_number=document_number.strip(),
+            validate=False,
         )
     except UploadRefused as exc:
         raise ApiError(422, str(exc), errors=[{"location": "body.file", "message": str(exc)}]) from exc
+    import_validation_start(upload=upload, user=request.user)
+    upload.refresh_from_db()
     return Status(201, upload_out(upload))
 
 
 UploadId = Path(..., ge=1, le=MAX_ID, description="上传记录编号")
+CONFIRM_REASON = Form("", description="变更理由（上传时未填则必填；填写则取代上传时的理由）")
 
 
 @router.get("/imports/{upload_id}", response=replies({200: UploadOut}, 404), summary="上传状态与校验报告")
@@ -146,22 +188,37 @@ def upload_detail(request: HttpRequest, upload_id: int = UploadId) -> dict[str, 
 
 @router.post("/imports/{upload_id}/validate", response=replies({200: UploadOut}, 404, 409), summary="重新校验")
 def upload_validate(request: HttpRequest, upload_id: int = UploadId) -> dict[str, Any]:
-    """按当前登记数据重新校验（试运行，不写入）；已导入的返回 409。"""
+    """按当前登记数据在后台重新校验（试运行，不写入）：状态为 validating，完成后见 report；
+    已导入的、或正在校验或导入的返回 409。"""
     require(request, Action.IMPORT)
+    upload = _upload(request, upload_id)
     try:
-        upload = workbook_upload_validate(upload=_upload(request, upload_id))
+        import_validation_start(upload=upload, user=request.user)
     except UploadStateError as exc:
         raise ApiError(409, str(exc)) from exc
+    upload.refresh_from_db()
     return upload_out(upload)
 
 
-@router.post("/imports/{upload_id}/confirm", response=replies({200: UploadOut}, 404, 409), summary="确认导入")
-def upload_confirm(request: HttpRequest, upload_id: int = UploadId) -> dict[str, Any]:
+@router.post("/imports/{upload_id}/confirm", response=replies({200: UploadOut}, 400, 404, 409), summary="确认导入")
+def upload_confirm(
+    request: HttpRequest,
+    upload_id: int = UploadId,
+    reason: Text2000 = CONFIRM_REASON,
+) -> dict[str, Any]:
     """导入已校验通过的工作簿：全部写入或全部不写，作为一个变更批次记入变更日志（操作人为当前用户，来源为接口）。
+    变更理由必填：上传时或确认时给出（缺少时返回 422）。
     未校验通过或已导入的返回 409；若登记数据在校验后发生变化导致导入被拒，返回 422 及问题清单，状态改为校验未通过。"""
     require(request, Action.IMPORT)
+    upload = _upload(request, upload_id)
+    if upload.state == WorkbookUpload.State.VALID:  # any other state is refused below (409)
+        if reason.strip():
+            upload.reason = reason.strip()
+            WorkbookUpload.objects.filter(pk=upload.pk).update(reason=upload.reason)
+        elif not upload.reason.strip():
+            raise ApiError(422, REASON_REQUIRED, errors=[{"location": "body.reason", "message": REASON_REQUIRED}])
     try:
-        upload = workbook_upload_confirm(upload=_upload(request, upload_id), user=request.user)
+        upload = workbook_upload_confirm(upload=upload, user=request.user)
     except UploadStateError as exc:
         raise ApiError(409, str(exc)) from exc
     if upload.state != WorkbookUpload.State.IMPORTED:

@@ -20,7 +20,7 @@ from bianzhi.api.common import (
     require_somewhere,
     written,
 )
-from bianzhi.api.errors import not_found
+from bianzhi.api.errors import unit_not_found
 from bianzhi.api.schemas import Count, Day, Page, PageParams, PositiveCount, RegionCode, Saved, UnitCode, WriteMeta
 from bianzhi.api.writes import row_of, write_rows
 from bianzhi.registry import selectors as registry
@@ -40,7 +40,7 @@ def _unit_ids(request: HttpRequest, filters: UnitScopedFilters, day: dt.date) ->
     try:
         return selectors.units_filter(user=request.user, code=filters.unit, subtree=filters.subtree, day=day)
     except LookupError:
-        raise not_found(f"机构 {filters.unit}") from None
+        raise unit_not_found(filters.unit) from None
 
 
 def _period(row: Any) -> dict[str, Any]:

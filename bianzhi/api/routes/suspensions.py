@@ -9,11 +9,14 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from bianzhi.accounts.permissions import Action
+from bianzhi.accounts.privacy import sees_every_number, shown_text
 from bianzhi.api import selectors
-from bianzhi.api.common import day_or_today, paginate, replies, require, require_somewhere
-from bianzhi.api.errors import ApiError, not_found
+from bianzhi.api.common import day_or_today, origin, paginate, replies, require, require_somewhere
+from bianzhi.api.errors import ApiError, not_found, unit_not_found
 from bianzhi.api.schemas import MAX_ID, BodyIn, Day, Name200, Page, PageParams, Text32, UnitCode
+from bianzhi.core.changelog import change_origin
 from bianzhi.core.dates import today
+from bianzhi.core.models import ChangeSet
 from bianzhi.registry.models import Suspension
 from bianzhi.registry.services import suspension_lift, suspension_start
 
@@ -23,12 +26,12 @@ router = Router(tags=["暂缓审批"])
 class SuspensionOut(Schema):
     id: int
     unit: str = Field(..., description="机构代码")
-    reason: str = Field(..., description="原因")
+    reason: str = Field(..., description="原因（编办管理员、编办业务人员以外的角色看到其中的身份证号已脱敏）")
     source: str = Field(..., description="来源，如 三色管理、问题整改")
     started_on: dt.date = Field(..., description="开始日期")
     planned_end: dt.date | None = Field(None, description="计划结束日期")
     lifted_on: dt.date | None = Field(None, description="解除日期")
-    lift_reason: str = Field(..., description="解除原因")
+    lift_reason: str = Field(..., description="解除原因（号码脱敏同上）")
     in_force: bool = Field(..., description="今天是否仍在暂缓审批中")
     change_set: int | None = Field(None, description="开始时的变更批次编号")
 
@@ -40,17 +43,19 @@ class SuspensionFilters(Schema):
     lifted: bool | None = Field(None, description="true 只列已解除的，false 只列未解除的")
 
 
-def suspension_out(row: Suspension) -> dict[str, Any]:
+def suspension_out(row: Suspension, whole: bool = True) -> dict[str, Any]:
+    """A suspension as a reader sees it: free text with ID numbers masked unless ``whole`` (domain.md §11:
+    a reason that quotes a number must not give it away to a role that does not see every number)."""
     day = today()
     return {
         "id": row.pk,
         "unit": row.unit.code,
-        "reason": row.reason,
-        "source": row.source,
+        "reason": shown_text(row.reason, whole=whole),
+        "source": shown_text(row.source, whole=whole),
         "started_on": row.started_on,
         "planned_end": row.planned_end,
         "lifted_on": row.lifted_on,
-        "lift_reason": row.lift_reason,
+        "lift_reason": shown_text(row.lift_reason, whole=whole),
         "in_force": row.started_on <= day and (row.lifted_on is None or row.lifted_on > day),
         "change_set": row.change_set_id,
     }
@@ -65,11 +70,12 @@ def suspension_list(request: HttpRequest, filters: Query[SuspensionFilters], pag
             user=request.user, code=filters.unit, subtree=filters.subtree, day=day_or_today(filters.in_force_on)
         )
     except LookupError:
-        raise not_found(f"机构 {filters.unit}") from None
+        raise unit_not_found(filters.unit) from None
     qs = selectors.suspension_list(
         user=request.user, unit_ids=unit_ids, in_force_on=filters.in_force_on, lifted=filters.lifted
     )
-    return paginate(qs, page, suspension_out)
+    whole = sees_every_number(request.user)
+    return paginate(qs, page, lambda row: suspension_out(row, whole))
 
 
 @router.get("/suspensions/{suspension_id}", response=replies({200: SuspensionOut}, 404), summary="暂缓审批详情")
@@ -81,7 +87,7 @@ def suspension_detail(
     row = selectors.suspension_get(user=request.user, suspension_id=suspension_id)
     if row is None:
         raise not_found("该暂缓审批记录")
-    return suspension_out(row)
+    return suspension_out(row, sees_every_number(request.user))
 
 
 class SuspensionIn(BodyIn):
@@ -98,19 +104,20 @@ def suspension_create(request: HttpRequest, data: SuspensionIn) -> Any:
     require(request, Action.CHANGE)
     unit = selectors.unit_get(user=request.user, code=data.unit)
     if unit is None:
-        raise not_found(f"机构 {data.unit}")
+        raise unit_not_found(data.unit)
     if data.planned_end is not None and data.planned_end < data.started_on:
         raise ApiError(
             422, "计划结束日期早于开始日期", errors=[{"location": "body.planned_end", "message": "不能早于开始日期"}]
         )
-    row = suspension_start(
-        unit=unit,
-        reason=data.reason.strip(),
-        source=data.source.strip(),
-        started_on=data.started_on,
-        planned_end=data.planned_end,
-        user=request.user,
-    )
+    with change_origin(source=ChangeSet.Source.API, origin=origin(request)):
+        row = suspension_start(
+            unit=unit,
+            reason=data.reason.strip(),
+            source=data.source.strip(),
+            started_on=data.started_on,
+            planned_end=data.planned_end,
+            user=request.user,
+        )
     return Status(201, suspension_out(row))
 
 
@@ -143,7 +150,10 @@ def suspension_lift_view(
             errors=[{"location": "body.lifted_on", "message": "不能早于开始日期"}],
         )
     try:
-        row = suspension_lift(suspension=row, lifted_on=data.lifted_on, reason=data.reason.strip(), user=request.user)
+        with change_origin(source=ChangeSet.Source.API, origin=origin(request)):
+            row = suspension_lift(
+                suspension=row, lifted_on=data.lifted_on, reason=data.reason.strip(), user=request.user
+            )
     except ValueError as exc:  # lifted meanwhile by someone else
         raise ApiError(409, str(exc)) from exc
     return suspension_out(row)

@@ -21,7 +21,7 @@ from bianzhi.api.common import (
     require_somewhere,
     written,
 )
-from bianzhi.api.errors import not_found
+from bianzhi.api.errors import not_found, unit_not_found
 from bianzhi.api.schemas import (
     Count,
     Day,
@@ -113,7 +113,7 @@ def unit_out(version: UnitVersion, day: dt.date) -> dict[str, Any]:
 def _visible(request: HttpRequest, code: str) -> Unit:
     unit = selectors.unit_get(user=request.user, code=code)
     if unit is None:
-        raise not_found(f"机构 {code}")
+        raise unit_not_found(code)
     return unit
 
 

@@ -11,12 +11,14 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
-from xml.etree import ElementTree
+
+from defusedxml import ElementTree
 
 SHEET_NAMES = ("机构", "编制", "职数", "周转编制", "限额", "人员")
 
@@ -38,6 +40,8 @@ class RawSheet:
     source: Callable[[], Path | bytes] | None = None
     #: rows the workbook says the sheet has (xlsx; header included), 0 when it does not say
     size_hint: int = 0
+    #: the lines of the CSV file counted as it streams (a zip member: never read whole to count it)
+    count_lines: Callable[[], int] | None = None
 
 
 def normalise_header(value: Any) -> str:
@@ -84,7 +88,13 @@ def _sheet_from_rows(
 
 
 def read_sources(path: Path) -> dict[str, RawSheet]:
-    """Return the standard sheets found at ``path`` keyed by sheet name."""
+    """Return the standard sheets found at ``path`` keyed by sheet name.
+
+    A workbook larger unpacked than ``settings.IMPORT_MAX_BYTES`` is refused before anything is
+    parsed, whoever asks (the import checks it first, with the sizes in its message)."""
+    limit = _max_bytes()
+    if limit and uncompressed_size(path) > limit:
+        raise UnreadableFile(f"工作簿解压后超过上限 {limit / 1024**2:,.0f} MB，未予读取")
     if path.is_dir():
         return _read_csv_folder(path)
     suffix = path.suffix.lower()
@@ -111,12 +121,15 @@ def _looks_like_xlsx(path: Path) -> bool:
 def _read_xlsx(path: Path) -> dict[str, RawSheet]:
     """The workbook's standard sheets: each header read now, each sheet's rows streamed from the
     file as they are iterated (a million-row sheet never sits in memory whole)."""
+    _check_markup(path)  # before calamine opens it: calamine reads the package's parts at once
     try:
         book = _XlsxBook(path)
     except Exception as exc:  # calamine raises several types for a non-workbook
-        raise UnreadableFile("无法读取文件：不是有效的 Excel 工作簿（.xlsx）、CSV 文件夹或 zip 压缩包") from exc
+        raise UnreadableFile(_NOT_A_WORKBOOK) from exc
     try:
         heights = _xlsx_heights(path)
+    except UnreadableFile:
+        raise
     except Exception:  # a package laid out otherwise: the sizes only choose lanes, so read it without
         heights = {}
     sheets: dict[str, RawSheet] = {}
@@ -185,6 +198,66 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Za-z]+[0-9]+(?::[A-Za-
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 
 
+#: the XML a worksheet holds before its cells (``<sheetData>``): Excel and WPS write a few
+#: kilobytes (the sheet's views, column widths …); a part that has not reached its cells by then is
+#: not a workbook they wrote, and is refused rather than read on
+HEAD_LIMIT = 16 * 1024**2
+#: the longest run of a package part without markup (text or whitespace between two tags): a
+#: cell holds at most 32,767 characters (160 KB escaped), but calamine buffers a run whole
+MAX_TEXT_RUN = 2 * 1024**2
+#: the cells read to estimate the rows of a sheet that does not say how many it has
+COUNT_WINDOW = 1024**2
+#: the size of each read of a part: every scan reads a part once, in blocks of this size
+CHUNK = 1024**2
+#: workbook.xml and its relationships are parsed whole; they are a few kilobytes
+MAX_INDEX_PART = 16 * 1024**2
+_NOT_A_WORKBOOK = "无法读取文件：不是有效的 Excel 工作簿（.xlsx）、CSV 文件夹或 zip 压缩包"
+
+
+def _max_bytes() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "IMPORT_MAX_BYTES", 0) or 0)
+
+
+def _check_markup(path: Path) -> None:
+    """Refuse a package with a part that would make calamine hold a long run of text in memory —
+    a few megabytes of deflated spaces inflate to gigabytes of "text" between two tags.
+
+    Every XML part is read once, in fixed blocks, keeping only the length of the run since the last
+    ``<``: time grows with the parts' size (bounded by the size limit), memory stays one block."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
+                    continue
+                with archive.open(info) as stream:
+                    if _run_too_long(stream):
+                        raise UnreadableFile(
+                            f"工作簿的部件 {info.filename} 中有一段超过 {MAX_TEXT_RUN // 1024**2} MB 的连续文本或空白"
+                            "（压缩炸弹的特征），不是常规的 Excel 工作簿，未予读取"
+                        )
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise UnreadableFile(_NOT_A_WORKBOOK) from exc
+
+
+def _run_too_long(stream: IO[bytes]) -> bool:
+    """Whether the stream holds more than ``MAX_TEXT_RUN`` bytes without a ``<``. Within a block a
+    gap is shorter than the block (``CHUNK`` ≤ ``MAX_TEXT_RUN``); across blocks it is carried on."""
+    run = 0
+    while block := stream.read(CHUNK):
+        first = block.find(b"<")
+        if first < 0:
+            run += len(block)
+        elif run + first > MAX_TEXT_RUN:
+            return True
+        else:
+            run = len(block) - block.rfind(b"<") - 1
+        if run > MAX_TEXT_RUN:
+            return True
+    return False
+
+
 def _xlsx_heights(path: Path) -> dict[str, int]:
     """Rows each worksheet says it has (its ``<dimension>``, header included) or, where a writer
     left that out, its row elements counted — in the first megabyte of its cells, scaled to the
@@ -193,8 +266,8 @@ def _xlsx_heights(path: Path) -> dict[str, int]:
     heights: dict[str, int] = {}
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        book = ElementTree.fromstring(_index_part(archive, "xl/workbook.xml"))
+        rels = ElementTree.fromstring(_index_part(archive, "xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if _local(r.tag) == "Relationship"}
         for sheet in book.iter():
             if _local(sheet.tag) != "sheet":
@@ -203,8 +276,19 @@ def _xlsx_heights(path: Path) -> dict[str, int]:
             target = targets.get(rel, "")
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             if part in names:
-                heights[sheet.get("name", "")] = _part_height(archive, archive.getinfo(part))
+                name = sheet.get("name", "")
+                try:
+                    heights[name] = _part_height(archive, archive.getinfo(part))
+                except UnreadableFile as exc:
+                    raise UnreadableFile(f"工作表“{name}”{exc}") from exc
     return heights
+
+
+def _index_part(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A small part parsed whole (the workbook and its relationships), refused beyond its bound."""
+    if archive.getinfo(name).file_size > MAX_INDEX_PART:
+        raise UnreadableFile(f"工作簿的 {name} 超过 {MAX_INDEX_PART // 1024**2} MB，不是常规的 Excel 工作簿，未予读取")
+    return archive.read(name)
 
 
 def _local(tag: str) -> str:
@@ -212,20 +296,40 @@ def _local(tag: str) -> str:
 
 
 def _part_height(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """The rows a worksheet part holds, read from its head alone: its ``<dimension>``, or its row
+    elements counted in the first ``COUNT_WINDOW`` bytes of its cells and scaled to the part.
+
+    Linear and bounded: the part is read in blocks, each searched once (with a short overlap for a
+    tag cut by a block's end), never more than ``HEAD_LIMIT`` bytes before the cells; a part whose
+    cells begin later is refused."""
+    overlap = 256  # longer than any <dimension ref="…"> or <sheetData
+    head = bytearray()  # the part read so far, up to its cells (at most HEAD_LIMIT + CHUNK)
+    said: int | None = None  # the rows its <dimension> says
+    cells = -1
     with archive.open(info) as stream:
-        head = b""
-        while (block := stream.read(1 << 16)) and b"sheetData" not in head:
+        while cells < 0 and (block := stream.read(CHUNK)):
+            start = max(0, len(head) - overlap)
             head += block
-        head += block
-        if match := _DIMENSION.search(head):
-            return int(match.group(1) or 1)
-        cells = head.find(b"sheetData")
-        head += stream.read(1 << 20)
-        rows = len(_ROW_TAG.findall(head, cells))
+            cells = head.find(b"sheetData", start)
+            if said is None and (match := _DIMENSION.search(head, start, cells if cells >= 0 else len(head))):
+                said = int(match.group(1) or 1)
+            if cells < 0 and len(head) > HEAD_LIMIT:
+                raise UnreadableFile(
+                    f"在单元格之前有超过 {HEAD_LIMIT // 1024**2} MB 的其他内容，不是常规的 Excel 工作簿，未予读取"
+                )
+        if said is not None:
+            return said
+        if cells < 0:
+            return 0
+        window = bytes(head[cells:])  # the cells read so far, then up to COUNT_WINDOW of them
+        del head
+        if len(window) < COUNT_WINDOW:
+            window += stream.read(COUNT_WINDOW - len(window))
+        rows = len(_ROW_TAG.findall(window))
         if not stream.read(1):
             return rows
     # Rows of a sheet are much alike: the rest of the part holds about as many a byte.
-    return round(rows * (info.file_size - cells) / max(len(head) - cells, 1))
+    return round(rows * (info.file_size - cells) / max(len(window), 1))
 
 
 def _zip_rows(path: Path, info: zipfile.ZipInfo, name: str) -> Iterator[list[str]]:
@@ -249,16 +353,29 @@ def line_count(sheet: RawSheet) -> int:
     lanes both ask)."""
     if sheet.source is None or sheet.size_hint:
         return sheet.size_hint
-    source = sheet.source()
-    if isinstance(source, bytes):
-        count = source.count(b"\n")
+    if sheet.count_lines is not None:
+        count = sheet.count_lines()
     else:
-        count = 0
-        with source.open("rb") as handle:
-            while block := handle.read(1 << 22):
-                count += block.count(b"\n")
+        source = sheet.source()
+        if isinstance(source, bytes):
+            count = source.count(b"\n")
+        else:
+            with source.open("rb") as handle:
+                count = _newlines(handle)
     sheet.size_hint = count
     return count
+
+
+def _newlines(stream: IO[bytes]) -> int:
+    count = 0
+    while block := stream.read(1 << 22):
+        count += block.count(b"\n")
+    return count
+
+
+def _zip_lines(path: Path, info: zipfile.ZipInfo) -> int:
+    with zipfile.ZipFile(path) as archive, archive.open(info) as stream:
+        return _newlines(stream)
 
 
 def _zip_bytes(path: Path, info: zipfile.ZipInfo) -> bytes:
@@ -266,15 +383,37 @@ def _zip_bytes(path: Path, info: zipfile.ZipInfo) -> bytes:
         return archive.read(info)
 
 
+#: the longest line of a CSV file that is read (characters): a row of the standard workbook is a
+#: few hundred; a longer line is refused as it is read, never held whole
+MAX_CSV_LINE = 1024**2
+
+
 def _csv_stream(name: str, binary: IO[bytes]) -> Iterator[list[str]]:
-    """Stream a UTF-8 CSV (BOM or not); a file that is not UTF-8 is unreadable."""
+    """Stream a UTF-8 CSV (BOM or not); a file that is not UTF-8, a line longer than
+    ``MAX_CSV_LINE`` or a cell longer than the csv module's limit is unreadable."""
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
+    reader = csv.reader(_bounded_lines(name, text))
     try:
-        yield from csv.reader(text)
+        yield from reader
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"{name}.csv 不是 UTF-8 编码的文本（请在 Excel 中另存为“CSV UTF-8”）") from exc
+    except csv.Error as exc:
+        raise UnreadableFile(
+            f"{name}.csv 第 {reader.line_num:,} 行不是有效的 CSV（单元格超过 {csv.field_size_limit():,} 个字符"
+            "或引号不配对），未予读取"
+        ) from exc
     finally:
         text.close()
+
+
+def _bounded_lines(name: str, text: IO[str]) -> Iterator[str]:
+    """The file's lines, each read with a bound: memory stays bounded by ``MAX_CSV_LINE``."""
+    number = 0
+    while line := text.readline(MAX_CSV_LINE):
+        number += 1
+        if len(line) >= MAX_CSV_LINE and line[-1] not in "\r\n":
+            raise UnreadableFile(f"{name}.csv 第 {number:,} 行超过 {MAX_CSV_LINE:,} 个字符，不是标准工作表，未予读取")
+        yield line
 
 
 def _read_csv_file(name: str, path: Path) -> RawSheet:
@@ -312,7 +451,7 @@ def _read_zip(path: Path) -> dict[str, RawSheet]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile("无法读取文件：不是有效的 Excel 工作簿（.xlsx）、CSV 文件夹或 zip 压缩包") from exc
+        raise UnreadableFile(_NOT_A_WORKBOOK) from exc
     sheets: dict[str, RawSheet] = {}
     with archive:
         for info in archive.infolist():
@@ -327,4 +466,5 @@ def _read_zip(path: Path) -> dict[str, RawSheet]:
                 sheets[name] = _sheet_from_rows(
                     name, partial(_zip_rows, path, info, name), source=partial(_zip_bytes, path, info)
                 )
+                sheets[name].count_lines = partial(_zip_lines, path, info)
     return sheets

@@ -3,10 +3,12 @@
 Changed versioned values close the current row on ``effective`` and open a new one from that day
 (interchange.md §1 "Dates of imported facts"); first-time rows hold from the beginning of time.
 
-What the change log holds: every version row carries the change set that created it, so a
-creation is recorded by its first version (who, when, why, and the whole "after"); every update
-is also written as a ``ChangeRecord`` with its before and after, because an update closes or
-amends rows that would not show the difference on their own.
+What the change log holds: every created row is written as a ``ChangeRecord`` whose "after" is
+the whole row as created (its key columns, every value, status and own dates), and every update
+as one with its before and after (the values that changed). The records are the log: a later
+change rewrites version rows (a status placed on an earlier day, own dates corrected over a
+spell), never what a change set recorded. The fast lanes (importer/columnar/) write the same
+records column-wise.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ _EXTRA_HEADERS = {
 }
 
 
+def created_headers(sheet: str, fields: tuple[str, ...]) -> dict[str, str]:
+    """field → the name a created row's record gives it (as ``_jsonable`` does)."""
+    return {f: _HEADERS[sheet].get(f) or _EXTRA_HEADERS.get(f, f) for f in fields}
+
+
 def _jsonable(sheet: str, record: dict[str, Any] | None) -> dict[str, Any] | None:
     if record is None:
         return None
@@ -62,10 +69,16 @@ def _jsonable(sheet: str, record: dict[str, Any] | None) -> dict[str, Any] | Non
     return out
 
 
-def _log_updates(plan: SheetPlan) -> int:
-    """One ChangeRecord per updated row, holding only the values that changed."""
+def _log_changes(plan: SheetPlan, key_fields: tuple[str, ...]) -> int:
+    """One ChangeRecord per created row, holding the whole row as created (``key_fields`` name its
+    key's columns), and one per updated row, holding only the values that changed."""
     changes = []
     for item in plan.items:
+        key = "/".join(k.isoformat() if isinstance(k, dt.date) else str(k) for k in item.key)
+        if item.is_new:
+            created = {**dict(zip(key_fields, item.key, strict=True)), **item.after}
+            changes.append(Change(plan.sheet, key, "create", None, _jsonable(plan.sheet, created)))
+            continue
         if not item.changed or item.before is None:
             continue
         before = {k: v for k, v in item.before.items() if item.after.get(k) != v}
@@ -73,7 +86,7 @@ def _log_updates(plan: SheetPlan) -> int:
         changes.append(
             Change(
                 entity=plan.sheet,
-                key="/".join(k.isoformat() if isinstance(k, dt.date) else str(k) for k in item.key),
+                key=key,
                 action="update",
                 before=_jsonable(plan.sheet, before),
                 after=_jsonable(plan.sheet, after),
@@ -113,7 +126,8 @@ def _apply_versions(
             if item.version_from == effective:
                 amended.append({**build(item), "id": item.version_id})
             else:
-                assert item.version_id is not None
+                if item.version_id is None:  # a stored row always has its period
+                    raise RuntimeError("已登记的行缺少其当前版本")
                 closed.append(item.version_id)
                 new_rows.append({**build(item), "valid_from": effective})
     close_versions(model, closed, effective)
@@ -176,7 +190,7 @@ def write_units(plan: SheetPlan, effective: dt.date, dated: dt.date | None = Non
         start=lambda item: created_from(dated, item.after["established"]),
     )
     _ensure_divisions({item.after["region"] for item in plan.items if item.after["region"]})
-    _log_updates(plan)
+    _log_changes(plan, ("code",))
 
 
 def write_simple(table: SimpleTable, plan: SheetPlan, effective: dt.date, dated: dt.date | None = None) -> None:
@@ -202,7 +216,7 @@ def write_simple(table: SimpleTable, plan: SheetPlan, effective: dt.date, dated:
                 table.model._default_manager.filter(**keys).update(**{f: item.after[f] for f in table.own_dates})
     if not table.unit_keyed:
         _ensure_divisions({item.key[0] for item in plan.items})
-    _log_updates(plan)
+    _log_changes(plan, table.key_fields)
 
 
 def created_from(effective: dt.date | None, own_start: dt.date | None = None) -> dt.date:
@@ -242,7 +256,7 @@ def write_people(plan: SheetPlan, effective: dt.date, unit_codes: dict[str, int]
         start=lambda item: created_from(dated, item.after["entry_date"]),
     )
     _rewrite_people([item for item in plan.items if not item.is_new and _differs(item, placed)], effective, build)
-    _log_updates(plan)
+    _log_changes(plan, ("id_number",))
 
 
 def _split(segments: list[dict[str, Any]], day: dt.date) -> list[dict[str, Any]]:
@@ -294,7 +308,8 @@ def _rewrite_people(items: list[Planned], effective: dt.date, build: Callable[[P
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     for item in items:
-        assert item.before is not None and item.identity_id is not None
+        if item.before is None or item.identity_id is None:  # only stored people are rewritten here
+            raise RuntimeError("改写的人员行缺少已登记的内容")
         target = {columns[n]: v for n, v in build(item).items()}
         original = stored[item.identity_id]
         segments = [dict(seg) for seg in original]

@@ -55,7 +55,7 @@ def _recompute(years: set[int] | None, *, user: Any, origin: str) -> int:
     stale: dict[dt.date, dt.date] = {}
     computed: dict[dt.date, dt.date] = {}
     for left, stored in versions.values_list("left_on", "write_off_deadline").distinct().order_by():
-        assert left is not None  # filtered above
+        assert left is not None  # nosec B101 # type narrowing of a filtered column (filtered above)
         deadline = computed.get(left)
         if deadline is None:
             deadline = computed[left] = write_off_deadline(left)

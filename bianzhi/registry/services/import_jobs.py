@@ -21,13 +21,16 @@ import hashlib
 import json
 import logging
 import re
+import sqlite3
+import threading
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bianzhi.accounts.permissions import Action, restrict
@@ -63,7 +66,93 @@ def import_upload_get(*, user: Any, upload_id: int) -> WorkbookUpload | None:
 
 
 def latest_job(upload: WorkbookUpload) -> ImportJob | None:
-    return upload.jobs.order_by("-created_at", "-id").first()
+    """The upload's latest job — marked failed first if its worker has stopped reporting."""
+    job = upload.jobs.order_by("-created_at", "-id").first()
+    if job is not None and job.active and import_job_expire(job):
+        job.refresh_from_db()
+    return job
+
+
+# ---------------------------------------------------------------- stale jobs
+
+#: how often a running job's heartbeat thread reports that its worker is alive
+HEARTBEAT_SECONDS = 30
+
+
+def stale_message() -> str:
+    minutes = settings.IMPORT_STALE_MINUTES
+    return f"导入进程已中断（超过 {minutes} 分钟没有进展），登记库未作任何修改，请重新校验"
+
+
+def _stale_jobs() -> QuerySet[ImportJob]:
+    """Jobs a worker began (running, or queued with a start time) whose last heartbeat — or start,
+    before the first — is older than ``BIANZHI_IMPORT_STALE_MINUTES``."""
+    cutoff = timezone.now() - dt.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+    began = ImportJob.objects.filter(state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING]).exclude(
+        started_at=None
+    )
+    return began.filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, started_at__lt=cutoff),
+    )
+
+
+def _register_being_written() -> bool:
+    """SQLite: whether another connection holds the database's write lock — a job writing its import
+    (one transaction) cannot report until it commits, so while the lock is held it is not stale."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or name == ":memory:" or "mode=memory" in name:
+        return False
+    probe = sqlite3.connect(name, timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+def import_job_expire(job: ImportJob | None = None) -> int:
+    """Mark failed the stale jobs (``job`` only, or every one): their worker was killed or lost.
+    The import is one transaction, so nothing of it reached the register; the upload keeps its
+    state and can be validated again. Returns the number of jobs marked."""
+    stale = _stale_jobs()
+    if job is not None:
+        stale = stale.filter(pk=job.pk)
+    if not stale.exists() or _register_being_written():
+        return 0
+    return stale.update(
+        state=ImportJob.State.FAILED, error=stale_message(), progress="已中断", finished_at=timezone.now()
+    )
+
+
+class Heartbeat:
+    """A thread that writes the job's ``heartbeat_at`` every ``HEARTBEAT_SECONDS`` while it runs,
+    on a connection of its own (on SQLite it waits while the import holds the write lock)."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"import-job-{job_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    ImportJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
+                except Exception:  # the write lock held past the timeout: try again next beat
+                    logger.debug("导入任务 %s 心跳未能写入", self.job_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 # ---------------------------------------------------------------- writes
@@ -173,7 +262,7 @@ class ProgressRecorder:
         self.percent = percent
         text = message[:200]
         if not connection.in_atomic_block:
-            ImportJob.objects.filter(pk=self.job_id).update(progress=text, percent=percent)
+            ImportJob.objects.filter(pk=self.job_id).update(progress=text, percent=percent, heartbeat_at=timezone.now())
         elif connection.vendor == "postgresql":
             self._side_write(text, percent)
 
@@ -185,8 +274,9 @@ class ProgressRecorder:
             quote = self._side.ops.quote_name
             with self._side.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {quote(table)} SET {quote('progress')} = %s, {quote('percent')} = %s WHERE id = %s",
-                    [text, percent, self.job_id],
+                    f"UPDATE {quote(table)} SET {quote('progress')} = %s, {quote('percent')} = %s, "  # nosec B608 # quoted identifiers from the model, values are %s parameters
+                    f"{quote('heartbeat_at')} = %s WHERE id = %s",
+                    [text, percent, timezone.now(), self.job_id],
                 )
         except Exception:  # progress is a courtesy: never let it break the import
             logger.warning("导入进度未能写入（任务 %s）", self.job_id, exc_info=True)
@@ -257,14 +347,22 @@ def _dry_run(job: ImportJob, upload: WorkbookUpload, recorder: ProgressRecorder)
 
 def import_job_run(*, job_id: int) -> None:
     """The body of one job (see the module docstring). Unexpected failures mark the job 出错."""
+    import_job_expire()  # jobs left running by a worker that was killed
     job = ImportJob.objects.select_related("upload", "created_by").get(pk=job_id)
     if not job.active:
         return
     job.state = ImportJob.State.RUNNING
-    job.started_at = timezone.now()
+    job.started_at = job.heartbeat_at = timezone.now()
     job.progress = "统计数据行数"
     job.percent = 1
-    job.save(update_fields=["state", "started_at", "progress", "percent"])
+    job.save(update_fields=["state", "started_at", "heartbeat_at", "progress", "percent"])
+    with Heartbeat(job.pk):
+        _job_body(job)
+
+
+def _job_body(job: ImportJob) -> None:
+    """Count, validate, import if confirmed, make the checked copy; the outcome goes on the job."""
+    job_id = job.pk
     upload = job.upload
     confirm = job.kind == ImportJob.Kind.CONFIRM
     recorder: ProgressRecorder | None = None

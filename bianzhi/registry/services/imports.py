@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
 from bianzhi.core import bulk
@@ -72,6 +72,8 @@ class ImportResult:
     touched_units: set[str] = field(default_factory=set)
     #: the changes while they are collected
     change_list: ChangeList = field(default_factory=ChangeList, repr=False)
+    #: refused because another writer held the register past the wait (not part of the JSON)
+    busy: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """The shape of ``bianzhi import --json`` (interchange.md §2)."""
@@ -134,7 +136,12 @@ def workbook_import(
     """
     say = progress or (lambda message: None)
     issues = Issues()
-    if not path.exists():
+    try:
+        found = path.exists()
+    except OSError as exc:  # a name the file system cannot hold (too long, …) names nothing
+        issues.error("", 0, "", f"无法访问文件或文件夹：{path}（{exc.strerror or exc}）")
+        return _rejected(issues, dry_run)
+    if not found:
         issues.error("", 0, "", f"文件或文件夹不存在：{path}")
         return _rejected(issues, dry_run)
     try:
@@ -252,7 +259,9 @@ def sheets_import(
         issues.error(
             "", 0, "", f"{exc}（本次未写入任何内容，请重试）" if isinstance(exc, bulk.PeriodConflict) else str(exc)
         )
-        return _rejected(issues, dry_run)
+        rejected = _rejected(issues, dry_run)
+        rejected.busy = isinstance(exc, RegisterBusy)
+        return rejected
     except IntegrityError as exc:  # a period left open twice: refused whole, never half-written
         issues.error("", 0, "", f"写入冲突，本次未写入任何内容，请重试（{_constraint_of(exc)}）")
         return _rejected(issues, dry_run)
@@ -385,8 +394,11 @@ def _import(
 
     writing = not dry_run and not issues.errors
     change_set: ChangeSet | None = None
+    # A dry run writes nothing: on SQLite it reads outside a transaction, which there would take the
+    # database's write lock (BEGIN IMMEDIATE) for the whole validation; a write holds it to the end.
+    block = transaction.atomic() if not dry_run or connection.vendor != "sqlite" else nullcontext()
     try:
-        with transaction.atomic():
+        with block:
             if writing:
                 say("写入机构与编制")
                 with change_context(**change_set_options) as change_set:

@@ -6,7 +6,8 @@
   var data = JSON.parse(source.textContent);
   var chart = echarts.init(element);
   chart.setOption({
-    tooltip: { trigger: "axis" },
+    // Drawn on the canvas: the HTML tooltip writes style attributes, which the Content-Security-Policy refuses.
+    tooltip: { trigger: "axis", renderMode: "richText" },
     legend: { top: 0 },
     grid: { left: 48, right: 16, bottom: 32, top: 40 },
     xAxis: { type: "category", data: data.types },

@@ -1,7 +1,8 @@
 """bianzhi token create|list|revoke — personal API tokens (``Authorization: Bearer <token>``).
 
 ``create USERNAME [--name NAME] [--expires YYYY-MM-DD] [--json]`` prints the token once (only its
-SHA-256 digest is stored); ``list USERNAME [--json]``; ``revoke ID``.
+SHA-256 digest is stored); ``list USERNAME [--json]``; ``revoke ID``. A token lives at most
+``settings.API_TOKEN_MAX_DAYS`` (default 90) days and dies when its user's password changes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime as dt
 import getpass
 import sys
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -31,7 +33,10 @@ class Command(BaseCommand):
         create.add_argument("username", help="用户名")
         create.add_argument("--name", default="", help="令牌名称（默认 命令行创建 YYYY-MM-DD）")
         create.add_argument(
-            "--expires", type=iso_date, help="过期日期 YYYY-MM-DD（当天 00:00 北京时间起失效；默认不过期）"
+            "--expires",
+            type=iso_date,
+            help="过期日期 YYYY-MM-DD（当天 00:00 北京时间起失效；默认并且最迟为创建后 "
+            f"{settings.API_TOKEN_MAX_DAYS} 天，BIANZHI_API_TOKEN_MAX_DAYS）",
         )
         create.add_argument("--json", action="store_true", help="以 JSON 输出")
         listing = sub.add_parser("list", help="列出用户的令牌", called_from_command_line=True)
@@ -65,7 +70,7 @@ class Command(BaseCommand):
             for t in tokens:
                 write_text(
                     f"{t['id']}\t{t['prefix']}…\t{t['name']}\t{'可用' if t['active'] else '已停用'}"
-                    f"\t创建 {t['created_at']}\t过期 {t['expires_at'] or '不过期'}\t最近使用 {t['last_used_at'] or '从未'}"
+                    f"\t创建 {t['created_at']}\t过期 {t['expires_at']}\t最近使用 {t['last_used_at'] or '从未'}"
                 )
             return
         expires_at = None
@@ -98,8 +103,8 @@ def _summary(token: ApiToken) -> dict:
         "name": token.name,
         "prefix": token.prefix,
         "created_at": token.created_at.isoformat(),
-        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "expires_at": token.ends_at.isoformat(),
         "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
         "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
-        "active": token.revoked_at is None and (token.expires_at is None or token.expires_at > now),
+        "active": token.is_active(now),
     }

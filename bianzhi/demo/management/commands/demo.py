@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-import subprocess
+import subprocess  # nosec B404 # the demo starts its own worker, with a fixed command line
 import sys
 from pathlib import Path
 
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         write_text("\n".join(lines))
         # The import pages validate and import workbooks in the background: the demo runs its own
         # worker (`bianzhi db_worker`) beside the web server, on the same database.
-        worker = subprocess.Popen(
+        worker = subprocess.Popen(  # nosec B603 # this interpreter and fixed arguments, no input
             [sys.executable, "-m", "bianzhi.config.cli", "db_worker", "--no-startup-delay", "--no-reload"],
             preexec_fn=_die_with_parent,  # set before any thread starts
         )

@@ -17,6 +17,7 @@ from bianzhi.core.dates import END, today
 from bianzhi.core.validators import ID_CHECK_CHARACTERS, ID_EARLIEST_BIRTH_DATE, ID_WEIGHTS
 from bianzhi.core.workdays import load_calendar, write_off_deadline
 from bianzhi.registry.choices import PersonStatus, UnitKind
+from bianzhi.registry.importer.columnar.changes import record_created
 from bianzhi.registry.importer.columnar.frames import (
     Frame,
     date_column,
@@ -28,6 +29,7 @@ from bianzhi.registry.importer.plan import NULLABLE, PERSON_DEFAULTS, PERSON_FIE
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import PEOPLE, Column
 from bianzhi.registry.importer.validate import UnitIndex
+from bianzhi.registry.importer.write import created_headers
 from bianzhi.registry.models import Person, PersonVersion
 from bianzhi.registry.retirement import retirement_month
 
@@ -43,6 +45,8 @@ _DTYPES = {
 _MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 #: what a person's stored state is compared on: what plan.py compares (SheetPlan "changed")
 _COMPARED = PERSON_FIELDS
+#: what the change log records of a person created
+_CREATED_FIELDS = ("id_number", *PERSON_FIELDS)
 
 
 @dataclass
@@ -448,4 +452,8 @@ def write_new_people(
             pl.col("id").alias("person_id"),
             *[ids_of[f].alias(f"{f}_id") if f in ids_of else pl.col(f) for f in PERSON_FIELDS],
         ),
+    )
+    # The change log's record of each person created: the whole row as created (write._log_changes).
+    record_created(
+        people, entity=PEOPLE.name, key_fields=("id_number",), headers=created_headers(PEOPLE.name, _CREATED_FIELDS)
     )

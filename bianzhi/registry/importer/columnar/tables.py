@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import polars as pl
 
 from bianzhi.core.bulk import insert_frame
+from bianzhi.registry.importer.columnar.changes import record_created
 from bianzhi.registry.importer.columnar.frames import first_version_columns, read_frame, rows_of
 from bianzhi.registry.importer.plan import SimpleTable
 from bianzhi.registry.importer.reader import RawSheet
 from bianzhi.registry.importer.schema import SheetSpec
 from bianzhi.registry.importer.validate import UnitIndex
+from bianzhi.registry.importer.write import created_headers
 
 
 @dataclass
@@ -108,3 +110,5 @@ def write_new_rows(
             *[(unit_id if f == "unit" else pl.col(f)).alias(columns[f]) for f in (*table.key_fields, *table.values)],
         ),
     )
+    fields = (*table.key_fields, *table.values)
+    record_created(frame, entity=table.sheet, key_fields=table.key_fields, headers=created_headers(table.sheet, fields))
