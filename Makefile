@@ -2,6 +2,7 @@
 # make install   .venv with the package, its dev tools and the `bianzhi` console script
 #                (+ the pages' npm assets in bianzhi/static/vendor and the compiled zh-hans translation)
 # make demo      build the demo district (越城区) and serve it on http://127.0.0.1:8000
+#                (make demo ADDR=127.0.0.1:8001 serves it on another address; a busy port is refused first)
 # make test      bandit (security lint, fails on any finding), then the whole suite on SQLite and on PostgreSQL
 # make bandit    only the security lint (configured in pyproject.toml [tool.bandit])
 # make lint      ruff + mypy
@@ -62,8 +63,11 @@ system-deps-if-missing:
 	  else echo "提示：缺少 Debian 软件包$$missing（以 root 运行 make system-deps 安装）"; fi; \
 	fi
 
+# The demo's address: make demo ADDR=127.0.0.1:8001 (or ADDR=8001, ADDR=0.0.0.0:8001).
+ADDR ?= 127.0.0.1:8000
+
 demo: install
-	$(BIN)/bianzhi demo
+	$(BIN)/bianzhi demo $(ADDR)
 
 test: install
 	@$(MAKE) --no-print-directory bandit

@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from bianzhi.accounts import admin_third_party  # noqa: F401  (axes, TOTP devices and task results, in Chinese)
 from bianzhi.accounts.audit import logged_change
 from bianzhi.accounts.models import ApiToken, Role, RoleGrant
 from bianzhi.core.admin import ReadOnlyAdmin

@@ -38,6 +38,7 @@ class Action(StrEnum):
     MANAGE_TOKENS = "manage_tokens"  # create, list and revoke one's own API tokens
     CONFIGURE_RULES = "configure_rules"  # switch monitoring rules on or off, set severity and parameters
     CONFIGURE_CALENDAR = "configure_calendar"  # edit the 工作日历 (days off, make-up working days, years complete)
+    MANAGE_USERS = "manage_users"  # create users, set display names, grant and revoke roles, reset passwords, lock
 
 
 #: domain.md §11 as a table: the actions each role may take (within its scope).

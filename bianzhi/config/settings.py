@@ -96,7 +96,7 @@ INSTALLED_APPS = [
     # Background jobs (architecture.md "jobs"): the Tasks API backport and its database backend;
     # `bianzhi db_worker` runs the queued tasks.
     "django_tasks",
-    "django_tasks_db",
+    "bianzhi.accounts.apps_third_party.TasksConfig",  # django_tasks_db, named in Chinese
     "bianzhi.core",
     "bianzhi.accounts",
     "bianzhi.registry",
@@ -107,10 +107,10 @@ INSTALLED_APPS = [
     # django-axes to lock out repeated failed logins.
     "django_filters",
     "django_htmx",
-    "axes",
+    "bianzhi.accounts.apps_third_party.AxesConfig",  # axes, named in Chinese
     # Two-factor login (TOTP): bianzhi/accounts/two_factor.py.
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "bianzhi.accounts.apps_third_party.TotpConfig",  # django_otp.plugins.otp_totp, named in Chinese
     "bianzhi.web",
 ]
 

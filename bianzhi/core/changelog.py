@@ -24,6 +24,14 @@ _current: contextvars.ContextVar[ChangeSet | None] = contextvars.ContextVar("bia
 _origin: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("bianzhi_change_origin", default=None)
 
 
+def display_name(user: Any) -> str:
+    """Who a user is to a reader of the log or an export: the display name (姓名) with the username
+    kept beside it, ``张科长（zhang）``; the username alone when there is no display name."""
+    username = str(getattr(user, "username", "") or "")
+    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    return f"{full}（{username}）" if full and full != username else username
+
+
 @contextlib.contextmanager
 def change_origin(*, source: str = "", origin: str = "", reason: str = "") -> Iterator[None]:
     """Where the change sets opened inside come from, for services that do not take it: a request
@@ -59,7 +67,7 @@ def change_context(
         change_set = ChangeSet.objects.create(
             source=source,
             user=user if getattr(user, "pk", None) else None,
-            actor=actor or (getattr(user, "username", "") if user is not None else ""),
+            actor=actor or (display_name(user) if user is not None else ""),
             origin=origin,
             reason=reason,
             document_number=document_number,

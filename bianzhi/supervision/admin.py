@@ -1,18 +1,21 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from bianzhi.accounts.addresses import client_address
 from bianzhi.core.admin import ReadOnlyAdmin
 from bianzhi.supervision.models import Alert, MonitoringRun, RuleSetting
 from bianzhi.supervision.rulebook import all_rules
-from bianzhi.supervision.services import rule_setting_update
 
 
 @admin.register(RuleSetting)
-class RuleSettingAdmin(admin.ModelAdmin):
-    """Switch rules on or off and tune them; every change is logged through the service."""
+class RuleSettingAdmin(ReadOnlyAdmin):
+    """Read-only here: a rule is switched on or off and tuned on the 监测规则设置 page (/alerts/rules/,
+    bianzhi/web/rule_settings.py), with a form per parameter, a reason and the change log — never as
+    raw JSON in the admin."""
 
-    list_display = ("rule", "rule_name", "enabled", "severity", "params", "updated_at")
-    fields = ("rule", "enabled", "severity", "params", "param_help")
+    list_display = ("rule", "rule_name", "enabled", "severity", "params", "updated_at", "page_link")
+    fields = ("page_link", "rule", "rule_name", "enabled", "severity", "params", "param_help", "updated_at")
+    readonly_fields = fields
 
     @admin.display(description="规则名称")
     def rule_name(self, obj):
@@ -21,33 +24,28 @@ class RuleSettingAdmin(admin.ModelAdmin):
 
     @admin.display(description="参数说明")
     def param_help(self, obj):
-        """Each parameter of the rule (checked against this schema when saved; the model's
-        ``clean`` turns a bad value into a form error naming it)."""
-        rules = [r for r in all_rules() if r.id == obj.rule] if obj and obj.rule else all_rules()
+        rules = [r for r in all_rules() if r.id == obj.rule]
         lines = [
-            f"{rule.id}.{name}：{param.label}（默认 {param.default!r}）— {param.help}"
+            f"{name}：{param.label}（默认 {param.default!r}）— {param.help}"
             for rule in rules
             for name, param in rule.param_schema.items()
         ]
         return "\n".join(lines) or "无参数"
 
-    def get_readonly_fields(self, request, obj=None):
-        return ("rule", "param_help") if obj else ("param_help",)
+    @admin.display(description="修改")
+    def page_link(self, obj):
+        url = reverse("web:rules:setting_edit", args=[obj.rule])
+        return format_html('<a href="{}">在监测规则设置页面修改</a>', url)
 
-    def save_model(self, request, obj, form, change):
-        saved = rule_setting_update(
-            rule=obj.rule,
-            enabled=obj.enabled,
-            severity=obj.severity,
-            params=obj.params,
-            user=request.user,
-            origin=client_address(request) or "",
-            reason="编办管理员在数据管理后台修改监测规则设置",
+    def changelist_view(self, request, extra_context=None):
+        self.message_user(
+            request,
+            format_html(
+                '监测规则在<a href="{}">监测规则设置页面</a>开启、关闭和调整参数，此处只读。',
+                reverse("web:rules:setting_list"),
+            ),
         )
-        obj.pk = saved.pk
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return super().changelist_view(request, extra_context)
 
 
 class AlertInline(admin.TabularInline):

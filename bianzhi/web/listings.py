@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.db.models.functions import ExtractYear
+from django.http import QueryDict
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from bianzhi.accounts.permissions import Action, can
@@ -23,7 +27,6 @@ from bianzhi.accounts.privacy import (
 )
 from bianzhi.core.dates import END
 from bianzhi.core.models import ChangeRecord, ChangeSet
-from bianzhi.registry import selectors as registry
 from bianzhi.registry.choices import (
     LoanStatus,
     PersonCategory,
@@ -35,8 +38,9 @@ from bianzhi.registry.choices import (
 )
 from bianzhi.registry.models import PersonVersion, Suspension, TurnoverLoan, UnitVersion
 from bianzhi.supervision.models import Alert, Severity
-from bianzhi.web import selectors
+from bianzhi.web import people, selectors
 from bianzhi.web.tables import Column, FilterSet, Row, Table, rows_matching
+from bianzhi.web.tree import UnitTree, unit_tree
 
 COLOUR_LABELS = {
     "red": _("Red (high)"),
@@ -61,6 +65,12 @@ def unit_url(code: str, day: Any) -> str:
 
 class UnitFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or code"), method="filter_q")
+    staffing_type = django_filters.ChoiceFilter(
+        label=_("Staffing type"),
+        choices=StaffingType.choices,
+        empty_label=_("All staffing types"),
+        method="filter_staffing_type",
+    )
     sequence = django_filters.ChoiceFilter(
         label=_("Sequence"), choices=Sequence.choices, empty_label=_("All sequences")
     )
@@ -82,6 +92,10 @@ class UnitFilter(FilterSet):
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(Q(name__icontains=value.strip()) | Q(unit__code__iexact=value.strip()))
 
+    def filter_staffing_type(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        # Not a narrowing: the tree stays whole and its figures are those of the one type.
+        return queryset
+
     def filter_colour(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if value == selectors.GREEN:
             return queryset.exclude(unit__code__in=list(self.colours))
@@ -89,8 +103,13 @@ class UnitFilter(FilterSet):
 
 
 class UnitTreeTable(Table):
-    """The unit tree as of D: each visible unit in tree order, indented under its parent, with its
-    own figures (summed per type, never netted) and the colour of its alerts."""
+    """The unit tree as of D (bianzhi/web/tree.py): the top units (a unit HR officer's own units),
+    each expandable into its affiliated units and its folded 内设机构 (loaded on demand from
+    ``web:unit_children``); each row with its own figures and its total with its descendants
+    (summed per type, never netted). A narrowing filter lists the matching units in tree order,
+    indented by their depth, without expand buttons (a match's matching descendants are listed).
+    Sorting orders siblings within their parent; the export is the whole tree with 层级, 上级机构代码
+    and an Excel outline."""
 
     name = "units"
     title = _("Units")
@@ -100,15 +119,49 @@ class UnitTreeTable(Table):
         Column("name", _("Unit"), order="tree", kind="tree", link="url"),
         Column("code", _("Code"), order="code"),
         Column("kind", _("Kind"), order="kind"),
-        Column("sequence", _("Sequence"), order="sequence"),
-        Column("region_label", _("Division"), order="region"),
         Column("approved", _("Approved"), order="approved", kind="number"),
         Column("actual", _("Actual"), order="actual", kind="number"),
         Column("vacancy", _("Vacancy"), order="vacancy", kind="number"),
         Column("over", _("Over"), order="over", kind="number"),
+        # Under a "with subordinates" heading on the page (web/_unit_tree.html); named in full in the export.
+        Column("total_approved", _("Approved"), order="total_approved", kind="number"),
+        Column("total_actual", _("Actual"), order="total_actual", kind="number"),
+        Column("total_vacancy", _("Vacancy"), order="total_vacancy", kind="number"),
+        Column("total_over", _("Over"), order="total_over", kind="number"),
         Column("suspended", _("Suspended"), order="suspended", kind="bool"),
         Column("colour", _("Alerts"), order="colour_rank", kind="colour"),
     ]
+    #: the figure columns grouped under one heading on the page
+    groups = {
+        "approved": "own",
+        "actual": "own",
+        "vacancy": "own",
+        "over": "own",
+        "total_approved": "total",
+        "total_actual": "total",
+        "total_vacancy": "total",
+        "total_over": "total",
+    }
+    #: the columns of the Excel copy: the tree's level and parent first, so that it survives
+    export_columns = [
+        Column("level", _("Level"), kind="number"),
+        Column("parent_code", _("Parent unit code")),
+        Column("name", _("Unit")),
+        Column("code", _("Code")),
+        Column("kind", _("Kind")),
+        Column("sequence", _("Sequence")),
+        Column("region_label", _("Division")),
+        *columns[3:7],
+        Column("total_approved", _("Approved with subordinates"), kind="number"),
+        Column("total_actual", _("Actual with subordinates"), kind="number"),
+        Column("total_vacancy", _("Vacancy with subordinates"), kind="number"),
+        Column("total_over", _("Over with subordinates"), kind="number"),
+        *columns[11:],
+    ]
+    #: columns whose first click sorts descending (the largest vacancy or excess first)
+    descending_first = frozenset({"vacancy", "over", "total_vacancy", "total_over"})
+    #: the filters that narrow the tree to matching units (the staffing type only changes figures)
+    narrowing = ("q", "sequence", "kind", "region", "colour")
 
     def source(self) -> QuerySet[UnitVersion]:
         return selectors.unit_tree_versions(user=self.user, day=self.day)
@@ -121,42 +174,91 @@ class UnitTreeTable(Table):
         _set_choices(filterset, "region", selectors.region_choices(user=self.user, day=self.day))
         filterset.colours = self.alerts.colours()  # type: ignore[attr-defined]
 
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        return self.filterset.cleaned() if self.filterset is not None else {}
+
+    @cached_property
+    def tree(self) -> UnitTree:
+        return unit_tree(
+            user=self.user,
+            day=self.day,
+            staffing_type=self.values.get("staffing_type", ""),
+            colours=self.alerts.colours(),
+            labels=COLOUR_LABELS,
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        return any(name in self.values for name in self.narrowing)
+
+    @property
+    def sort_key(self) -> tuple[str, bool]:
+        """The row key siblings are sorted on and whether descending ("" for the tree order)."""
+        if not self.sort:
+            return "", False
+        column = next(c for c in self.columns if c.key == self.sort.removeprefix("-"))
+        key = "code" if column.order == "tree" else column.order
+        return key, self.sort.startswith("-")
+
     def after_filter(self, items: QuerySet[Any]) -> list[Row]:
-        order = selectors.tree_order(user=self.user, day=self.day)
-        figures = registry.unit_figures(self.day)
-        colours = self.alerts.colours()
-        regions = selectors.division_names()
-        suspended = selectors.suspended_unit_ids(user=self.user, day=self.day)
-        ranks = {"red": 3, "yellow": 2, "blue": 1, "green": 0}
-        rows = []
-        for version in items:
-            position, depth = order.get(version.unit_id, (len(order), 0))
-            unit = figures.get(version.unit_id)
-            staffing = unit.staffing.values() if unit else []
-            colour = colours.get(version.unit.code, selectors.GREEN)
-            rows.append(
-                {
-                    "tree": position,
-                    "depth": depth,
-                    "name": version.name,
-                    "url": unit_url(version.unit.code, self.day),
-                    "code": version.unit.code,
-                    "kind": version.kind,
-                    "sequence": version.sequence,
-                    "region": version.region,
-                    "region_label": f"{version.region} {regions.get(version.region, '')}".strip(),
-                    "approved": sum(f.approved for f in staffing),
-                    "actual": sum(f.actual for f in staffing),
-                    "vacancy": sum(f.vacancy for f in staffing),
-                    "over": sum(f.over for f in staffing),
-                    "suspended": version.unit_id in suspended,
-                    "colour": colour,
-                    "colour_label": COLOUR_LABELS[colour],
-                    "colour_rank": ranks[colour],
-                }
-            )
-        rows.sort(key=lambda r: r["tree"])
-        return rows
+        tree = self.tree
+        key, descending = self.sort_key
+        parent = self.context.get("parent")
+        if parent is not None:
+            ids = tree.siblings(tree.children.get(parent, []), key, descending)
+        elif self.narrowed:
+            matched = set(items.values_list("unit_id", flat=True))
+            ids = [i for i in tree.walk(tree.roots, key, descending) if i in matched]
+        else:
+            ids = tree.siblings(tree.roots, key, descending)
+        return [tree.rows[i] for i in ids if i in tree.rows]
+
+    @cached_property
+    def _sorted(self) -> list[Row]:  # type: ignore[override]
+        # Already ordered in after_filter: siblings within their parent, never a flat re-sort.
+        return self._filtered  # type: ignore[return-value]
+
+    def rows(self) -> Iterator[Row]:
+        """The export: the matching units when narrowed, else the whole tree depth first."""
+        if self.narrowed or self.context.get("parent") is not None:
+            yield from self._sorted
+            return
+        key, descending = self.sort_key
+        for unit_id in self.tree.walk(self.tree.roots, key, descending):
+            yield self.tree.rows[unit_id]
+
+    @property
+    def unit_counts(self) -> tuple[int, int]:
+        """(机构, 内设机构) in the tree, or among the matching units when narrowed."""
+        if self.narrowed:
+            return self.tree.counts({r["unit_id"] for r in self._sorted})
+        return self.tree.counts(set(self.tree.rows))
+
+    @property
+    def header(self) -> list[dict[str, Any]]:
+        cells = super().header
+        for cell in cells:
+            key = cell["column"].key
+            cell["group"] = self.groups.get(key, "")
+            if key in self.descending_first and not cell["direction"]:
+                cell["url"] = self.url(sort=f"-{key}", page=None)
+        return cells
+
+    @property
+    def children_query(self) -> str:
+        """The parameters a row's children are fetched with: the day, the sort, the staffing type."""
+        query = QueryDict(mutable=True)
+        query["as_of"] = self.day.isoformat()
+        if self.sort:
+            query["sort"] = self.sort
+        if self.values.get("staffing_type"):
+            query["staffing_type"] = self.values["staffing_type"]
+        return query.urlencode()
+
+    def child_rows(self) -> list[list[dict[str, Any]]]:
+        """Every child row of the ``parent`` unit (no pages: a unit's children are few)."""
+        return [self.cells(row) for row in self._sorted]
 
 
 # ---------------------------------------------------------------- people
@@ -164,7 +266,8 @@ class UnitTreeTable(Table):
 
 class PersonFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or full ID number"), method="filter_q")
-    unit = django_filters.ChoiceFilter(label=_("Unit"), field_name="unit__code", choices=[], empty_label=_("All units"))
+    # a searchable picker (a datalist of the user's units), not a select of hundreds of options
+    unit = django_filters.CharFilter(label=_("Unit (name or code)"), method="filter_unit", widget=people.UnitPicker())
     staffing_type = django_filters.ChoiceFilter(
         label=_("Staffing type"), choices=StaffingType.choices, empty_label=_("All staffing types")
     )
@@ -177,12 +280,26 @@ class PersonFilter(FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=PersonStatus.choices, empty_label=_("All statuses"), method="filter_status"
     )
+    # on staff by default (PersonTable.source reads it): the box lists those not on staff too
+    everyone = django_filters.BooleanFilter(
+        label=_("Include people not on staff"),
+        method="filter_everyone",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     #: the day the table looks at (PersonTable.prepare_filterset): a person's status is dated
     day: dt.date | None = None
 
     class Meta:
         model = PersonVersion
         fields: list[str] = []
+
+    def filter_unit(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        value = value.strip()
+        named = UnitVersion.objects.filter(name=value).values("unit_id")
+        return queryset.filter(Q(unit__code=value) | Q(unit_id__in=named))
+
+    def filter_everyone(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        return queryset
 
     def filter_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(PersonVersion.with_status_on(self.day, value))
@@ -203,7 +320,7 @@ class PersonTable(Table):
     filterset_class = PersonFilter
     default_sort = ""
     columns = [
-        Column("name", _("Full name"), order="name"),
+        Column("name", _("Full name"), order="name", link="person_url"),
         Column("id_number", _("ID number")),
         Column("gender", _("Gender"), order="gender"),
         Column("birth_date", _("Birth date"), kind="date"),
@@ -220,7 +337,7 @@ class PersonTable(Table):
 
     def source(self) -> QuerySet[PersonVersion]:
         unit = self.context.get("unit")
-        qs = selectors.person_list(user=self.user, day=self.day, unit=unit, on_staff=unit is not None)
+        qs = selectors.person_list(user=self.user, day=self.day, unit=unit, on_staff=self.on_staff_only)
         if self.refusal:
             qs = qs.none()
         if self.masked:
@@ -228,13 +345,38 @@ class PersonTable(Table):
         return qs.order_by("unit__code", "name", "person_id")
 
     @cached_property
+    def on_staff_only(self) -> bool:
+        """On staff by default; everyone with the box ticked or a status asked for."""
+        everyone = self.params.get(self.param("everyone"), "") in ("on", "true", "True", "1")
+        return not everyone and not self.params.get(self.param("status"))
+
+    @cached_property
+    def hint(self) -> str:
+        """Why a partial ID number finds nobody (it is never searched, domain.md §11)."""
+        if people.partial_number(self.params.get(self.param("q"), "")):
+            return "请输入完整的 18 位身份证号；出于隐私保护不支持按部分号码查询"
+        return ""
+
+    @cached_property
+    def _sorted(self) -> Any:
+        """Names in pinyin order, surnames read as surnames (``web.pinyin``), by default and when
+        sorting by name; other columns sort in the database."""
+        items = self._filtered
+        if self.sort.removeprefix("-") in ("", "name") and isinstance(items, QuerySet):
+            return people.PinyinOrdered(items, self.to_row, descending=self.sort == "-name")
+        return super()._sorted
+
+    @cached_property
     def masked(self) -> bool:
         return selectors.masks_someone(self.user)
 
     @cached_property
     def refusal(self) -> str:  # type: ignore[override]
-        """The Chinese refusal of a full-number search past the limit ("" when none)."""
+        """The Chinese refusal of a full-number search past the limit, or the hint that part of a
+        number is never searched ("" when none)."""
         text = self.params.get(self.param("q"), "")
+        if self.hint:
+            return self.hint
         try:
             record_full_number_search(self.user, text, door=self.request.path, origin=client_origin(self.request))
         except LookupLimitExceeded as refused:
@@ -248,10 +390,12 @@ class PersonTable(Table):
 
     def prepare_filterset(self, filterset: FilterSet) -> None:
         filterset.day = self.day  # type: ignore[attr-defined]
+        filterset.form.fields["everyone"].choices = [(True, "是")]  # type: ignore[attr-defined] # the export's conditions
         if self.context.get("unit") is not None:
             del filterset.form.fields["unit"]
         else:
-            _set_choices(filterset, "unit", selectors.unit_choices(user=self.user, day=self.day))
+            picker = filterset.form.fields["unit"].widget
+            picker.options = selectors.unit_choices(user=self.user, day=self.day)  # type: ignore[attr-defined]
 
     @cached_property
     def unit_names(self) -> dict[int, str]:
@@ -260,6 +404,7 @@ class PersonTable(Table):
     def to_row(self, item: PersonVersion) -> Row:
         row = selectors.person_row(user=self.user, version=item, day=self.day, unit_names=self.unit_names)
         row["unit_url"] = unit_url(item.unit.code, self.day)
+        row["person_url"] = people.person_url(row["ref"], self.day)
         return row
 
 
@@ -291,11 +436,12 @@ class AlertTable(Table):
     columns = [
         Column("severity", _("Severity"), order="severity_rank", kind="severity"),
         Column("rule_name", _("Rule"), order="rule"),
+        Column("rule_description", _("What the rule forbids")),
         Column("unit_name", _("Unit"), order="unit", link="unit_url"),
         Column("unit", _("Code"), order="unit"),
         Column("sequence", _("Sequence"), order="sequence"),
-        Column("region", _("Division"), order="region"),
-        Column("person", _("ID number")),
+        Column("region_label", _("Division"), order="region"),
+        Column("person", _("ID number"), link="person_url"),
         Column("message", _("Message")),
     ]
 
@@ -305,16 +451,33 @@ class AlertTable(Table):
 
     def source(self) -> list[Row]:
         unit = self.context.get("unit")
+        alerts = [(i, a) for i, a in enumerate(self.alerts.rows) if unit is None or a["unit"] == unit.code]
+        descriptions = selectors.rule_descriptions()
+        # A unit's alert is in the unit's division (as of the day) when the rule names none.
+        codes = {a["unit"] for _i, a in alerts if a["unit"] and not a["region"]}
+        unit_regions = dict(
+            UnitVersion.objects.filter(UnitVersion.as_of(self.day), unit__code__in=codes).values_list(
+                "unit__code", "region"
+            )
+        )
+        names = selectors.division_names()
+        openable = people.openable_refs(user=self.user, refs={a.get("person_ref", "") for _i, a in alerts})
         rows = []
-        for index, alert in enumerate(self.alerts.rows):
-            if unit is not None and alert["unit"] != unit.code:
-                continue
+        for index, alert in alerts:
+            region = alert["region"] or unit_regions.get(alert["unit"], "")
             rows.append(
                 {
                     **alert,
                     "index": index,
                     "severity_rank": SEVERITY_RANK.get(alert["severity"], 0),
                     "unit_url": unit_url(alert["unit"], self.day) if alert["unit"] else "",
+                    "rule_description": descriptions.get(alert["rule"], ""),
+                    "region": region,
+                    "region_label": f"{region} {names.get(region, '')}".strip(),
+                    # the person's page, when the alert names one the viewer may open
+                    "person_url": people.person_url(alert["person_ref"], self.day)
+                    if alert.get("person_ref") in openable
+                    else "",
                 }
             )
         return rows
@@ -350,15 +513,42 @@ class StaffingTypeFilter(FilterSet):
         fields: list[str] = []
 
 
+#: What the figure headings say on hover (domain.md §3): how each is counted.
+VACANCY_HELP = _(
+    "Vacancies are summed unit by unit and type by type, never netted: one unit's excess does not fill "
+    "another unit's vacancy."
+)
+OVER_HELP = _(
+    "Excesses are summed unit by unit and type by type, never netted: another unit's vacancy does not "
+    "cancel a unit's excess."
+)
+RESERVED_HELP = _(
+    "In transit: the places still open on approved, unexpired staffing-use slips. They are reserved for "
+    "people not yet on staff and are deducted from the usable staffing."
+)
+USABLE_HELP = _("Usable staffing = approved − actual − in transit (negative when over-staffed).")
+APPROVED_HELP = _("Approved = the quota plus the turnover loans in use on the day.")
+
 _FIGURE_COLUMNS = [
-    Column("approved", _("Approved"), order="approved", kind="number"),
-    Column("actual", _("Actual"), order="actual", kind="number"),
-    Column("vacancy", _("Vacancy"), order="vacancy", kind="number"),
+    Column("approved", _("Approved"), order="approved", kind="number", help=APPROVED_HELP),
+    Column("actual", _("Actual"), order="actual", kind="number", link="actual_url"),
+    Column("vacancy", _("Vacancy"), order="vacancy", kind="number", help=VACANCY_HELP),
     Column("vacancy_rate", _("Vacancy rate"), order="vacancy_rate", kind="percent"),
-    Column("over", _("Over"), order="over", kind="number"),
-    Column("reserved", _("Reserved"), order="reserved", kind="number"),
-    Column("usable", _("Usable"), order="usable", kind="number"),
+    Column("over", _("Over"), order="over", kind="number", help=OVER_HELP),
+    Column("reserved", _("Reserved"), order="reserved", kind="number", help=RESERVED_HELP),
+    Column("usable", _("Usable"), order="usable", kind="number", help=USABLE_HELP),
 ]
+
+
+def people_url(day: Any, **filters: str) -> str:
+    """The people list as of D filtered to the rows behind a figure (on staff, of a type)."""
+    return reverse("web:person_list") + "?" + urlencode({"as_of": day.isoformat(), **filters})
+
+
+def unit_people_url(code: str, day: Any, **filters: str) -> str:
+    """A unit page's own people table (on staff there) filtered to the rows behind a figure."""
+    query = urlencode({"as_of": day.isoformat(), **{f"people-{k}": v for k, v in filters.items()}})
+    return reverse("web:unit_detail", args=[code]) + f"?{query}#table-people"
 
 
 class ScopeFiguresTable(Table):
@@ -372,7 +562,11 @@ class ScopeFiguresTable(Table):
     def source(self) -> list[Row]:
         figures: selectors.ScopeFigures = self.context["figures"]
         return [
-            {"staffing_type": staffing_type, **selectors.figures_row(values)}
+            {
+                "staffing_type": staffing_type,
+                **selectors.figures_row(values),
+                "actual_url": people_url(self.day, status=PersonStatus.ON_STAFF, staffing_type=staffing_type),
+            }
             for staffing_type, values in sorted(figures.staffing.items(), key=lambda item: _type_order(item[0]))
         ]
 
@@ -400,7 +594,10 @@ class UnitStaffingTable(Table):
     ]
 
     def source(self) -> list[Row]:
-        rows = selectors.unit_staffing_rows(unit=self.context["unit"], day=self.day)
+        unit = self.context["unit"]
+        rows = selectors.unit_staffing_rows(unit=unit, day=self.day)
+        for row in rows:
+            row["actual_url"] = unit_people_url(unit.code, self.day, staffing_type=row["staffing_type"])
         return sorted(rows, key=lambda r: _type_order(r["staffing_type"]))
 
     def filter_rows(self, rows: list[Row], values: dict[str, Any]) -> list[Row]:
@@ -418,20 +615,26 @@ class PositionFilter(FilterSet):
 
 
 class UnitPositionTable(Table):
+    """Leader positions (职数) against leaders on staff: 职数 headings (核定职数/实配/空缺/超配), not
+    the staffing figures' 空编/超编."""
+
     name = "positions"
     title = _("Leader positions and leaders")
     filterset_class = PositionFilter
     columns = [
         Column("category", _("Leader position"), order="category"),
-        Column("approved", _("Approved"), order="approved", kind="number"),
-        Column("actual", _("Leaders on staff"), order="actual", kind="number"),
-        Column("vacancy", _("Vacancy"), order="vacancy", kind="number"),
-        Column("over", _("Over"), order="over", kind="number"),
+        Column("approved", _("Approved positions"), order="approved", kind="number"),
+        Column("actual", _("Leaders on staff"), order="actual", kind="number", link="actual_url"),
+        Column("vacancy", _("Vacant positions"), order="vacancy", kind="number"),
+        Column("over", _("Leaders over the positions"), order="over", kind="number"),
     ]
 
     def source(self) -> list[Row]:
         values = list(PositionCategory.values)
-        rows = selectors.unit_position_rows(unit=self.context["unit"], day=self.day)
+        unit = self.context["unit"]
+        rows = selectors.unit_position_rows(unit=unit, day=self.day)
+        for row in rows:
+            row["actual_url"] = unit_people_url(unit.code, self.day, position_category=row["category"])
         return sorted(rows, key=lambda r: values.index(r["category"]) if r["category"] in values else len(values))
 
     def filter_rows(self, rows: list[Row], values: dict[str, Any]) -> list[Row]:

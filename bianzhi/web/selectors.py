@@ -600,6 +600,11 @@ def rule_names() -> dict[str, str]:
     return {rule.id: rule.name for rule in all_rules()}
 
 
+def rule_descriptions() -> dict[str, str]:
+    """rule id → its explanation (the negative-list item it enforces)."""
+    return {rule.id: rule.description for rule in all_rules()}
+
+
 def latest_run(day: dt.date) -> MonitoringRun | None:
     return latest_full_run(day)
 
@@ -657,6 +662,12 @@ def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
     )
     regions = division_names()
     rules = rule_names()
+    # the person an alert names, by the opaque id a link to their page uses (never the number)
+    person_ids = dict(
+        Person.objects.filter(id_number__in={a.get("person") for a in raw if a.get("person")}).values_list(
+            "id_number", "pk"
+        )
+    )
     rows = []
     for alert in raw:
         code = alert.get("unit") or ""
@@ -668,6 +679,7 @@ def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
             continue
         if person and not whole:
             person = mask_id_number(person)
+        person_pk = person_ids.get(alert.get("person") or "")
         region = alert.get("region") or ""
         rows.append(
             {
@@ -680,6 +692,7 @@ def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
                 "region": region,
                 "region_name": regions.get(region, ""),
                 "person": person,
+                "person_ref": person_ref(person_pk) if person_pk is not None else "",
                 "message": message,
             }
         )

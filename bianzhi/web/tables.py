@@ -36,13 +36,15 @@ class Column:
     """One column. ``order`` makes it sortable: an ORM ordering for querysets, the row key to sort
     on for tables built as lists. ``kind`` decides display and Excel format:
     text, number, percent, date, severity (高/中/低 badge), colour (alert colour dot), tree (indented
-    by the row's ``depth``). ``link`` names the row key that holds the cell's URL."""
+    by the row's ``depth``). ``link`` names the row key that holds the cell's URL; ``help`` is what
+    the heading says on hover (how the figure is counted)."""
 
     key: str
     label: Label
     order: str = ""
     kind: str = "text"
     link: str = ""
+    help: Label = ""
 
     @property
     def numeric(self) -> bool:
@@ -269,6 +271,12 @@ class Table:
         own = set(self.filterset.form.fields) if self.filterset is not None else set()
         own_keys = {self.param(name) for name in own} | {self.param("page"), "export"}
         return [(k, v) for k, values in self.params.lists() for v in values if k not in own_keys]
+
+    @property
+    def filters_active(self) -> bool:
+        """Whether some filter of this table is given (its folded filter form then shows open)."""
+        values = self.filterset.cleaned() if self.filterset is not None else {}
+        return any(value is not False for value in values.values())  # an unticked box is no filter
 
     @property
     def dom_id(self) -> str:

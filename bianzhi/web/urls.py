@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from bianzhi.web import views
+from bianzhi.web import person_views, views
 
 app_name = "web"
 
@@ -14,7 +14,9 @@ urlpatterns = [
     path("account/", include("bianzhi.web.account_views")),
     path("units/", views.UnitListView.as_view(), name="unit_list"),
     path("units/<str:code>/", views.UnitDetailView.as_view(), name="unit_detail"),
+    path("units/<str:code>/children/", views.UnitChildrenView.as_view(), name="unit_children"),
     path("people/", views.PersonListView.as_view(), name="person_list"),
+    path("people/<str:ref>/", person_views.PersonDetailView.as_view(), name="person_detail"),
     path("alerts/", views.AlertListView.as_view(), name="alert_list"),
     # Monitoring rule settings (bianzhi/web/rule_settings.py): names ``web:rules:setting_<action>``.
     path("alerts/rules/", include("bianzhi.web.rule_settings")),
@@ -23,4 +25,10 @@ urlpatterns = [
     # Import in the browser (bianzhi/web/imports.py): names ``web:imports:upload_<action>``.
     path("imports/", include("bianzhi.web.imports")),
     path("changes/", include("bianzhi.web.audit")),
+    # 退休预测 (bianzhi/web/forecasts.py): names ``web:forecasts:<view>``.
+    path("forecasts/", include("bianzhi.web.forecasts")),
+    # Forms for the daily changes (bianzhi/web/register_forms.py): names ``web:register:<form>``.
+    path("register/", include("bianzhi.web.register_forms")),
+    # 用户管理 for the 编办管理员 (bianzhi/web/users.py): names ``web:users:<view>``.
+    path("users/", include("bianzhi.web.users")),
 ]

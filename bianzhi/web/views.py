@@ -17,25 +17,33 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from bianzhi.accounts.permissions import Action, can, can_somewhere
 from bianzhi.accounts.privacy import sees_every_number, shown_text
+from bianzhi.core.changelog import display_name
 from bianzhi.core.dates import SHANGHAI, today
-from bianzhi.registry.choices import StaffingType
+from bianzhi.registry.choices import PersonStatus, StaffingType
 from bianzhi.registry.models import Unit, UnitVersion
 from bianzhi.web import selectors
 from bianzhi.web.exports import table_export_response
 from bianzhi.web.forms import LoginForm
 from bianzhi.web.listings import (
+    APPROVED_HELP,
+    COLOUR_LABELS,
+    OVER_HELP,
     UNIT_PAGE_TABLES,
+    VACANCY_HELP,
     AlertTable,
     PersonTable,
     ScopeFiguresTable,
     UnitTreeTable,
+    people_url,
     tables_for,
 )
 from bianzhi.web.tables import Table
@@ -63,6 +71,8 @@ class Page(View):
     nav: str = ""
     #: whether a user needs to see some of the register to open the page (403 otherwise)
     needs_view: bool = True
+    #: whether the tables' filter forms fold away (a toggle opens them; open while a filter is given)
+    fold_filters: bool = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
@@ -91,7 +101,9 @@ class Page(View):
         if target:
             for table in tables:
                 if table.dom_id == target:
-                    return render(request, "web/_table.html", {"table": table, "day": self.day})
+                    return render(
+                        request, "web/_table.html", {"table": table, "day": self.day, "fold": self.fold_filters}
+                    )
         context.update(
             {
                 "title": context.get("title", self.title),
@@ -136,7 +148,7 @@ class Page(View):
             direction = _("descending") if table.sort.startswith("-") else _("ascending")
             conditions.append((_("Sorted by"), f"{column.label}（{direction}）"))
         user = self.request.user
-        conditions.append((_("Exported by"), user.get_username()))
+        conditions.append((_("Exported by"), display_name(user)))
         conditions.append((_("Exported at"), timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")))
         conditions.append((_("Rows"), str(table.count)))
         return conditions
@@ -164,10 +176,19 @@ class HomeView(Page):
             "actual": [self.figures.staffing[t].actual for t in types],
             "vacancy": [self.figures.staffing[t].vacancy for t in types],
         }
+        totals = self.figures.totals
         return {
             "sees": True,
             "figures": self.figures,
-            "totals": self.figures.totals,
+            "totals": totals,
+            # 核定 − 实有 differs from 空编 when some unit is over its staffing: its excess is not netted
+            # against another unit's vacancy (domain.md §3), and the page says so.
+            "net_difference": totals.approved - totals.actual,
+            "not_netted": totals.approved - totals.actual != totals.vacancy,
+            "figure_links": home_figure_links(self.day),
+            "approved_help": APPROVED_HELP,
+            "vacancy_help": VACANCY_HELP,
+            "over_help": OVER_HELP,
             "alerts": self.alerts,
             "alert_counts": self.alerts.counts(),
             "chart": chart,
@@ -185,6 +206,17 @@ class HomeView(Page):
         return [ScopeFiguresTable, AlertTable]
 
 
+def home_figure_links(day: dt.date) -> dict[str, str]:
+    """Where each headline figure's rows are: the unit list sorted by that figure (its column sums to
+    the figure) and, for the actual number, the people on staff."""
+    units = reverse("web:unit_list")
+    query = {"as_of": day.isoformat()}
+    links = {key: f"{units}?{urlencode({**query, 'sort': f'-{key}'})}" for key in ("approved", "vacancy", "over")}
+    links["units"] = f"{units}?{urlencode(query)}"
+    links["actual"] = people_url(day, status=PersonStatus.ON_STAFF)
+    return links
+
+
 class UnitListView(Page):
     """The unit tree browser, filterable by sequence, kind, division and alert colour."""
 
@@ -195,12 +227,42 @@ class UnitListView(Page):
     def tables(self) -> list[Table]:
         return [UnitTreeTable(request=self.request, day=self.day, prefix="")]
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The tree's card (filter, sort, page through htmx) keeps its expand buttons.
+        htmx = getattr(request, "htmx", None)
+        if htmx and htmx.target == UnitTreeTable(request=request, day=self.day).dom_id:
+            table = UnitTreeTable(request=request, day=self.day, prefix="")
+            return render(request, "web/_unit_tree.html", {"table": table, "day": self.day})
+        return super().get(request, *args, **kwargs)
+
+
+class UnitChildrenView(Page):
+    """The child rows of one unit in the tree (htmx, ``web:unit_children``): its affiliated units,
+    then its 内设机构 folded under one row, with the tree page's day, sort and staffing type. A unit
+    the user may not see is not found (404)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        unit = selectors.unit_get(user=request.user, code=kwargs["code"])
+        if unit is None:
+            raise Http404(_("No unit with this code, or not one you may see."))
+        table = UnitTreeTable(request=request, day=self.day, prefix="", parent=unit.pk)
+        rows = table.child_rows()
+        context = {
+            "table": table,
+            "rows": [r for r in rows if not r[0]["row"]["division"]],
+            "division_rows": [r for r in rows if r[0]["row"]["division"]],
+            "parent": table.tree.rows.get(unit.pk),
+            "top": False,
+        }
+        return render(request, "web/_unit_tree_rows.html", context)
+
 
 class UnitDetailView(Page):
     """One unit as of a day: figures, quotas and loans, leader positions, people, alerts,
     suspension and history. Another unit than the user's own is not found (404)."""
 
     template_name = "web/unit_detail.html"
+    fold_filters = True
     nav = "units"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -246,6 +308,7 @@ class UnitDetailView(Page):
             "suspension": suspension,
             "suspension_reason": shown_text(suspension.reason, whole=sees_every_number(user)) if suspension else "",
             "unit_colour": self.alerts.colours().get(unit.code, selectors.GREEN),
+            "unit_colour_label": COLOUR_LABELS[self.alerts.colours().get(unit.code, selectors.GREEN)],
             "sees_changelog": can(user, Action.VIEW_CHANGELOG),
             "history": selectors.unit_history(unit, user),
         }

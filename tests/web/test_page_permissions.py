@@ -63,6 +63,9 @@ TARGETS: list[Target] = [
     *_unit_targets("B", SEES_B, "hr_a"),
     Target("unit_BS-export_people", "/units/BS/?export=people", SEES_B, frozenset({"hr_a"})),
     Target("unit_missing", "/units/NOPE/", frozenset(), frozenset(EVERY_ROLE)),
+    Target("unit_children_A", "/units/A/children/?as_of=2026-06-30", SEES_A, frozenset({"hr_b"})),
+    Target("unit_children_BS", "/units/BS/children/", SEES_B, frozenset({"hr_a"})),
+    Target("unit_children_missing", "/units/NOPE/children/", frozenset(), frozenset(EVERY_ROLE)),
     Target("person_list", "/people/", EVERY_ROLE),
     Target("person_list-search", "/people/?q=张三", EVERY_ROLE),
     Target("person_list-export_people", "/people/?export=people", EVERY_ROLE),
@@ -112,8 +115,38 @@ def test_every_page_and_table_is_in_the_matrix():
     from bianzhi.web import listings
 
     names = {p.name for p in get_resolver("bianzhi.web.urls").url_patterns if getattr(p, "name", None)}
-    covered = {"home", "login", "logout", "unit_list", "unit_detail", "person_list", "alert_list"}
+    covered = {
+        "home",
+        "login",
+        "logout",
+        "unit_list",
+        "unit_detail",
+        "unit_children",
+        "person_list",
+        "person_detail",
+        "alert_list",
+    }
     # The browser import pages have their own matrix (tests/web/test_imports.py).
     assert {n for n in names if not n.startswith("import")} <= covered
     tables = {cls.name for cls in listings.UNIT_PAGE_TABLES}
     assert tables == {*UNIT_TABLES, "changes"}
+
+
+#: A person's page (issue 16) by the opaque ref of someone in A, in B, and of nobody.
+PERSON_TARGETS = [
+    ("PA", SEES_A, frozenset({"hr_b"})),
+    ("PB", SEES_B, frozenset({"hr_a"})),
+    ("", frozenset(), EVERY_ROLE),
+]
+
+
+@pytest.mark.parametrize(("key", "allowed", "hidden"), PERSON_TARGETS, ids=["person_A", "person_B", "person_missing"])
+def test_a_persons_page_is_allowed_and_refused_by_role(personas, key, allowed, hidden):
+    from conftest import PEOPLE
+
+    from bianzhi.accounts.privacy import person_ref
+    from bianzhi.registry.models import Person
+
+    pk = Person.objects.get(id_number=PEOPLE[key]["身份证号"]).pk if key else 0
+    target = Target(f"person_{key}", f"/people/{person_ref(pk)}/?as_of=2026-06-30", allowed, frozenset(hidden))
+    test_page_is_allowed_and_refused_by_role(personas, target)

@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, resolve, reverse
 
 from bianzhi.accounts.models import IdNumberLookup
 from bianzhi.accounts.permissions import mask_id_number
+from bianzhi.accounts.privacy import person_ref
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +224,11 @@ NOT_PAGES = {
     "web:calendar:day_set",
     "web:calendar:day_remove",
     "web:calendar:year_mark",
+    "web:users:user_name",
+    "web:users:grant_new",
+    "web:users:grant_revoke",
+    "web:users:password_reset",
+    "web:users:user_lock",
 }
 #: Pages other work adds (the user's own account, the change log's verification): swept once they exist.
 LATER_PAGES = ("web:account:verify", "web:account:two_factor", "web:account:password_change", "web:audit:verify")
@@ -256,13 +262,41 @@ def every_url() -> list[str]:
         "/imports/1/",
         "/imports/1/progress/",
         "/imports/1/checked.xlsx",
+        # The retirement forecast (issue 16): a masked role counts and lists by year. The windows leave
+        # out the months the personas retire in, which a month column (for those who see months) names.
+        f"/forecasts/retirements/?{day}",
+        f"/forecasts/retirements/?{day}&start=2026-04&months=60",
+        f"/forecasts/retirements/?{day}&start=2026-04&months=60&export=summary",
+        f"/forecasts/retirements/?{day}&start=2026-04&months=60&export=people",
+        f"/forecasts/retirements/?{day}&start=2026-04&months=60&unit=B&subtree=0&by=staffing_type",
+        f"/forecasts/retirements/?{day}&start=2032-05&months=6&by=department&export=summary",
+        f"/forecasts/retirements/?{day}&start=2032-05&months=6&export=people",
+        "/forecasts/retirements/?months=61",
+        "/users/",
+        "/users/new/",
+        "/users/1/",
     ]
     names = web_view_names()
     urls += [reverse(name) for name in LATER_PAGES if name in names]
+    # every person's page (issue 16), on the register's day and on a day of each month, and a ref
+    # that names nobody (so the sweep reaches the page even without a register)
+    from bianzhi.registry.models import Person
+
+    for pk in Person.objects.values_list("pk", flat=True):
+        urls.append(f"/people/{person_ref(pk)}/?{day}")
+        urls += [f"/people/{person_ref(pk)}/?as_of={end.isoformat()}" for end in MONTH_ENDS[::3]]
+    urls.append(f"/people/{person_ref(0)}/")
+    # The register's change forms (issue 16): refused (403) or not found (404) for a masked role.
+    urls += [f"/register/people/{person_ref(pk)}/edit/" for pk in range(1, 9)]
     for code in UNITS:
+        urls += [f"/register/units/{code}/{form}/" for form in ("quota", "position", "attributes", "loans/new")]
+        urls += [f"/register/units/{code}/loans/{pk}/return/" for pk in (1, 2)]
         urls.append(f"/units/{code}/?{day}")
         urls += [f"/units/{code}/?{day}&export={table}" for table in UNIT_TABLES]
         urls.append(f"/units/{code}/?as_of=2026-01-20")  # during the lifted suspension
+        # The unit tree's child rows (issue 16), plain and sorted by 超编 with one staffing type.
+        urls.append(f"/units/{code}/children/?{day}")
+        urls.append(f"/units/{code}/children/?{day}&sort=-over&staffing_type=事业编制")
     return urls
 
 
@@ -286,6 +320,11 @@ def test_no_page_or_export_shows_a_masked_role_a_hidden_digit(personas, persona)
     assert statuses[f"/people/?as_of={REGISTER_DAY}&export=people"] == 200
     assert statuses[f"/units/A/?as_of={REGISTER_DAY}&export=people"] == 200
     assert statuses["/imports/"] == 403
+    # The change forms: a masked role is refused every one (an HR officer opens only its own people's).
+    forms = {url: status for url, status in statuses.items() if url.startswith("/register/")}
+    allowed = (403, 404) if persona in MASKED else (200, 403, 404)
+    assert forms and set(forms.values()) <= set(allowed)
+    assert all(status != 200 for url, status in forms.items() if url.startswith("/register/units/"))
 
 
 def test_the_office_sees_what_the_masked_roles_may_not(personas):
@@ -549,6 +588,7 @@ PROBES = [
     Probe("/people/?unit={code}&export=people"),
     Probe("/alerts/?unit={code}&as_of=2026-06-30"),
     Probe("/units/?q={code}"),
+    Probe("/forecasts/retirements/?unit={code}&start=2026-04"),
 ]
 
 

@@ -161,23 +161,27 @@ def test_home_exports_its_figures(personas):
 # ---------------------------------------------------------------- the unit tree
 
 
-def test_unit_tree_lists_the_units_in_tree_order_with_depth(personas):
-    response = client_for(personas["admin"]).get(f"/units/?as_of={DAY}")
-    rows = rows_of(response, "units")
-    assert [(r["code"], r["depth"]) for r in rows] == [
-        ("A", 0),
-        ("A-01", 1),
-        ("AS", 1),
-        ("B", 0),
-        ("B-01", 1),
-        ("BS", 1),
+def test_unit_tree_lists_the_top_units_and_exports_the_whole_tree_with_depth(personas):
+    """The page lists the top units (their children come through web:unit_children, issue 16);
+    the export is the whole tree, affiliated units before 内设机构."""
+    client = client_for(personas["admin"])
+    response = client.get(f"/units/?as_of={DAY}")
+    assert [(r["code"], r["depth"]) for r in rows_of(response, "units")] == [("A", 0), ("B", 0)]
+    exported = sheet_rows(client.get(f"/units/?as_of={DAY}&export=units"))
+    assert [(r["机构代码"], r["层级"]) for r in exported] == [
+        ("A", 1),
+        ("AS", 2),
+        ("A-01", 2),
+        ("B", 1),
+        ("BS", 2),
+        ("B-01", 2),
     ]
 
 
 def test_unit_hr_officer_sees_only_the_own_subtree_in_the_tree_and_its_export(personas):
     client = client_for(personas["hr_a"])
-    assert [r["code"] for r in rows_of(client.get("/units/"), "units")] == ["A", "A-01", "AS"]
-    assert [r["机构代码"] for r in sheet_rows(client.get("/units/?export=units"))] == ["A", "A-01", "AS"]
+    assert [r["code"] for r in rows_of(client.get("/units/"), "units")] == ["A"]
+    assert [r["机构代码"] for r in sheet_rows(client.get("/units/?export=units"))] == ["A", "AS", "A-01"]
 
 
 def test_unit_tree_filters_by_kind_sequence_and_division(personas):
@@ -191,7 +195,7 @@ def test_unit_tree_filters_by_alert_colour(personas):
     """B is over its 事业编制 (0 approved, 1 on staff) on the day: 高, so red; the internal
     divisions have no alert: green."""
     client = client_for(personas["admin"])
-    all_rows = {r["code"]: r["colour"] for r in rows_of(client.get(f"/units/?as_of={DAY}"), "units")}
+    all_rows = {r["code"]: r["colour"] for r in client.get(f"/units/?as_of={DAY}").context["tables"]["units"].rows()}
     assert all_rows["B"] == "red"
     assert all_rows["A-01"] == "green" and all_rows["B-01"] == "green"
     red = [r["code"] for r in rows_of(client.get(f"/units/?as_of={DAY}&colour=red"), "units")]
@@ -231,7 +235,7 @@ def test_unit_page_shows_figures_positions_loans_people_alerts_and_suspension(pe
         1,
         -1,
     )
-    positions = rows_of(response, "positions")
+    positions = [{k: v for k, v in r.items() if k != "actual_url"} for r in rows_of(response, "positions")]
     assert positions == [{"category": "正职", "approved": 1, "actual": 0, "vacancy": 1, "over": 0}]
     loans = rows_of(response, "loans")
     assert loans[0]["overdue"] is True and loans[0]["quantity"] == 1

@@ -1,4 +1,6 @@
-"""bianzhi demo — build the demo district 越城区 and serve it on 127.0.0.1:8000 (interchange.md §2)."""
+"""bianzhi demo [ADDRESS] — build the demo district 越城区 and serve it on ADDRESS, 127.0.0.1:8000 by default
+(interchange.md §2; ``make demo ADDR=127.0.0.1:8001``). A busy or unusable address is refused, exit code 2,
+before anything is built."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from bianzhi.core.cli import MISUSE, write_text
+from bianzhi.demo.address import DEFAULT_ADDRESS, AddressError, check_free, parse_address
 from bianzhi.demo.generator import AS_OF
 from bianzhi.demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_build
 
@@ -29,14 +32,25 @@ def _die_with_parent() -> None:
 
 
 class Command(BaseCommand):
-    help = "构建演示区（越城区，固定随机种子，每次数据相同）并在 http://127.0.0.1:8000 提供服务"
+    help = "构建演示区（越城区，固定随机种子，每次数据相同）并在 http://127.0.0.1:8000（或指定的地址）提供服务"
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "addrport", nargs="?", metavar="地址", help="服务地址，如 127.0.0.1:8001 或 8001（默认 127.0.0.1:8000）"
+        )
         parser.add_argument("--no-serve", action="store_true", help="只构建数据，不启动网页服务")
         parser.add_argument("--people", type=int, default=6000, help="人员数（默认 6000）")
-        parser.add_argument("--addr", default="127.0.0.1:8000", help="服务地址（默认 127.0.0.1:8000）")
+        parser.add_argument("--addr", default=None, help="服务地址（同上面的位置参数）")
 
     def handle(self, *args, **options):
+        address = None
+        if not options["no_serve"]:
+            # Before any database work: a busy port is found now, not after the demo is built.
+            try:
+                address = parse_address(options["addrport"] or options["addr"] or DEFAULT_ADDRESS)
+                check_free(address)
+            except AddressError as error:
+                raise CommandError(str(error), returncode=MISUSE) from error
         database = settings.DATABASES["default"]
         demo_file = Path(settings.DATA_DIR) / "demo.sqlite3"
         if database["ENGINE"].endswith("sqlite3") and Path(database["NAME"]) == demo_file:
@@ -67,10 +81,10 @@ class Command(BaseCommand):
             "  演示账号（密码均为 " + DEMO_PASSWORD + "）：",
             *[f"    {username:8s} {role}" for username, role in DEMO_ACCOUNTS],
         ]
-        if options["no_serve"]:
+        if address is None:
             write_text("\n".join(lines))
             return
-        lines.append(f"  打开 http://{options['addr']}/ 登录（Ctrl+C 停止）")
+        lines.append(f"  打开 http://{address}/ 登录（Ctrl+C 停止）")
         write_text("\n".join(lines))
         # The import pages validate and import workbooks in the background: the demo runs its own
         # worker (`bianzhi db_worker`) beside the web server, on the same database.
@@ -79,7 +93,7 @@ class Command(BaseCommand):
             preexec_fn=_die_with_parent,  # set before any thread starts
         )
         try:
-            call_command("runserver", options["addr"], use_reloader=False, insecure_serving=True)
+            call_command("runserver", str(address), use_reloader=False, insecure_serving=True)
         finally:
             worker.terminate()
             worker.wait(timeout=30)
