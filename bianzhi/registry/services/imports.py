@@ -20,7 +20,7 @@ from bianzhi.core import bulk
 from bianzhi.core.changelog import change_context, current_change_set
 from bianzhi.core.dates import today
 from bianzhi.core.locks import RegisterBusy, register_writes
-from bianzhi.core.models import ChangeSet
+from bianzhi.core.models import ChangeRecord, ChangeSet
 from bianzhi.registry import hooks
 from bianzhi.registry.importer import plan as planning
 from bianzhi.registry.importer import write
@@ -487,7 +487,10 @@ def _incoming(plans: list[planning.SheetPlan], lanes: dict[str, Any], roster_row
         created, updated, _ = plan.counts()
         return created + updated
 
+    created = people + sum(laned.values()) + sum(plan.counts()[0] for plan in plans)
     return {
+        # every created row is a "create" record of the change log: a first load at least doubles it
+        ChangeRecord: created,
         Unit: units.counts()[0],
         UnitVersion: versions(units),
         planning.QUOTA_TABLE.model: versions(quotas) + laned.get(QUOTAS.name, 0),
