@@ -102,6 +102,14 @@ class UnitFilter(FilterSet):
         return queryset.filter(unit__code__in=[code for code, colour in self.colours.items() if colour == value])
 
 
+#: the tree's figures add the staffing types together unless the filter picks one (issue 16: never without saying so)
+TREE_SUM_HELP = _("All staffing types added together, unless one staffing type is chosen in the filter.")
+TREE_GAP_HELP = _(
+    "All staffing types added together, unless one is chosen in the filter; summed unit by unit and type by type, "
+    "never netted."
+)
+
+
 class UnitTreeTable(Table):
     """The unit tree as of D (bianzhi/web/tree.py): the top units (a unit HR officer's own units),
     each expandable into its affiliated units and its folded 内设机构 (loaded on demand from
@@ -119,15 +127,15 @@ class UnitTreeTable(Table):
         Column("name", _("Unit"), order="tree", kind="tree", link="url"),
         Column("code", _("Code"), order="code"),
         Column("kind", _("Kind"), order="kind"),
-        Column("approved", _("Approved"), order="approved", kind="number"),
-        Column("actual", _("Actual"), order="actual", kind="number"),
-        Column("vacancy", _("Vacancy"), order="vacancy", kind="number"),
-        Column("over", _("Over"), order="over", kind="number"),
+        Column("approved", _("Approved"), order="approved", kind="number", help=TREE_SUM_HELP),
+        Column("actual", _("Actual"), order="actual", kind="number", help=TREE_SUM_HELP),
+        Column("vacancy", _("Vacancy"), order="vacancy", kind="number", help=TREE_GAP_HELP),
+        Column("over", _("Over"), order="over", kind="number", help=TREE_GAP_HELP),
         # Under a "with subordinates" heading on the page (web/_unit_tree.html); named in full in the export.
-        Column("total_approved", _("Approved"), order="total_approved", kind="number"),
-        Column("total_actual", _("Actual"), order="total_actual", kind="number"),
-        Column("total_vacancy", _("Vacancy"), order="total_vacancy", kind="number"),
-        Column("total_over", _("Over"), order="total_over", kind="number"),
+        Column("total_approved", _("Approved"), order="total_approved", kind="number", help=TREE_SUM_HELP),
+        Column("total_actual", _("Actual"), order="total_actual", kind="number", help=TREE_SUM_HELP),
+        Column("total_vacancy", _("Vacancy"), order="total_vacancy", kind="number", help=TREE_GAP_HELP),
+        Column("total_over", _("Over"), order="total_over", kind="number", help=TREE_GAP_HELP),
         Column("suspended", _("Suspended"), order="suspended", kind="bool"),
         Column("colour", _("Alerts"), order="colour_rank", kind="colour"),
     ]

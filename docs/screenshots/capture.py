@@ -1,8 +1,10 @@
-"""Make the README's screenshot of the unit page from the demo district (`make screenshots`).
+"""Make the README's screenshots from the demo district (`make screenshots`).
 
 Builds the demo (fixed seed, so the same data every time) in a temporary folder, serves it on a free
-local port, logs in as the demo administrator in Debian's headless Chromium and saves
-docs/screenshots/unit-page.png: 区财政局 (YC-030, over its 行政编制) as of the demo day.
+local port and, in Debian's headless Chromium, saves to docs/screenshots/: unit-page.png (区财政局,
+YC-030, over its 行政编制, as the administrator), unit-tree.png (the tree with that unit's department
+expanded, 1366×768), person-page.png (a person opened from an 超龄未退 alert, as the leader: masked)
+and forecast-page.png (the retirement forecast over 24 months), all as of the demo day.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
-OUT = Path(__file__).resolve().parent / "unit-page.png"
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "unit-page.png"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -37,11 +40,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def login(browser, base: str, username: str, viewport: dict[str, int]):
+    page = browser.new_page(locale="zh-CN", viewport=viewport)
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "BIANZHI_DATA_DIR": data}
+        # runserver refuses the demo key with DEBUG off (bianzhi/config/secret_key.py): a throwaway key
+        # and, as `bianzhi demo` serves it, no second login step for the demo's administrator
+        env = {
+            **os.environ,
+            "BIANZHI_DATA_DIR": data,
+            "SECRET_KEY": os.urandom(32).hex(),
+            "BIANZHI_REQUIRE_2FA": "0",
+        }
         env.pop("DATABASE_URL", None)
         subprocess.run([BIN / "bianzhi", "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
         env["DATABASE_URL"] = f"sqlite:///{data}/demo.sqlite3"
@@ -62,20 +82,35 @@ def main() -> None:
                     time.sleep(0.2)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 1100})
-                page.goto(f"{base}/login/")
-                page.fill("#id_username", "admin")
-                page.fill("#id_password", DEMO_PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url(f"{base}/")
+                page = login(browser, base, "admin", {"width": 1440, "height": 1100})
                 page.goto(f"{base}/units/{UNIT}/?as_of={DAY}")
                 page.wait_for_selector("#table-people")
                 page.screenshot(path=str(OUT))
+                page.set_viewport_size({"width": 1366, "height": 768})
+                page.goto(f"{base}/units/?as_of={DAY}")
+                page.wait_for_selector("#table-units")
+                toggle = page.locator("#table-units [aria-expanded=false]").first
+                if toggle.count():
+                    toggle.click()
+                    page.wait_for_timeout(800)
+                page.screenshot(path=str(HERE / "unit-tree.png"))
+                page.set_viewport_size({"width": 1440, "height": 1000})
+                page.goto(f"{base}/forecasts/retirements/?as_of={DAY}&months=24")
+                page.wait_for_selector("canvas")
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(HERE / "forecast-page.png"))
+                page.context.close()
+                page = login(browser, base, "leader", {"width": 1440, "height": 1000})
+                page.goto(f"{base}/alerts/?as_of={DAY}&rule=over_retirement_age")
+                page.locator("#table-alerts a[href^='/people/']").first.click()
+                page.wait_for_load_state()
+                page.screenshot(path=str(HERE / "person-page.png"))
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(f"{OUT.relative_to(ROOT)}: {OUT.stat().st_size} bytes")
+    for name in ("unit-page.png", "unit-tree.png", "forecast-page.png", "person-page.png"):
+        print(f"docs/screenshots/{name}: {(HERE / name).stat().st_size} bytes")
 
 
 if __name__ == "__main__":

@@ -214,3 +214,22 @@ def test_file_names_do_not_repeat_words():
 
 def test_text_width_counts_chinese_characters_double():
     assert text_width("机构A") == 5 and text_width(None) == 0 and text_width(12) == 2
+
+
+def test_the_tree_says_that_its_figures_add_the_staffing_types_together(personas):
+    """Issue 16: staffing types are never added together in a column without saying so."""
+    text = client_for(personas["officer"]).get(f"/units/?as_of={DAY}").content.decode()
+    for key in (
+        "approved",
+        "actual",
+        "vacancy",
+        "over",
+        "total_approved",
+        "total_actual",
+        "total_vacancy",
+        "total_over",
+    ):
+        header = re.search(rf'<th[^>]*data-help="{key}"[^>]*>', text)
+        assert header is not None, key
+        assert "各编制类型相加" in header.group(0), key
+    assert "从不相互抵消" in re.search(r'<th[^>]*data-help="vacancy"[^>]*>', text).group(0)
