@@ -18,7 +18,6 @@ a password hash upgraded by Django on login, nor anything while ``migrate`` runs
 from __future__ import annotations
 
 import contextlib
-import getpass
 import socket
 import sys
 from typing import Any
@@ -32,6 +31,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from bianzhi.accounts.models import Role, RoleGrant
 from bianzhi.accounts.request_context import request_in_progress
 from bianzhi.core.changelog import Change, change_context, open_change_set, record_changes
+from bianzhi.core.cli import command_actor
 from bianzhi.core.models import ChangeSet
 
 USER = "用户"
@@ -78,13 +78,6 @@ def _running_command() -> str | None:
     return None
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # a uid without a passwd entry and no USER/LOGNAME in the environment
-        return "未知用户"
-
-
 def _door() -> dict[str, Any]:
     """The change set's who, source, origin and reason for a change made here and now."""
     request = request_in_progress()
@@ -107,7 +100,7 @@ def _door() -> dict[str, Any]:
     if command is not None:
         return {
             "source": "command",
-            "actor": f"命令行 {_os_user()}",
+            "actor": command_actor(),
             "origin": socket.gethostname()[:200],
             "reason": f"用户与权限变更（命令 {command}）",
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import getpass
 import json
 import re
 import sys
@@ -206,3 +207,13 @@ class ProgressLine:
         if self.enabled and self.width:
             sys.stderr.write("\r" + " " * self.width + "\r")
             sys.stderr.flush()
+
+
+def command_actor() -> str:
+    """Who a command's change set names: 命令行 and the operating-system user (interchange.md §2);
+    a uid without a passwd entry and no USER/LOGNAME in the environment is 未知用户, never a traceback."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "未知用户"
+    return f"命令行 {user}"

@@ -7,7 +7,6 @@ inspector 检查人员, auditor 审计员. Every change is logged.
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 from django.contrib.auth import get_user_model
@@ -16,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from bianzhi.accounts.models import Role, RoleGrant
 from bianzhi.accounts.selectors import role_grant_list
 from bianzhi.accounts.services import AccountError, role_grant_create, role_grant_revoke
-from bianzhi.core.cli import MISUSE, REJECTED, ensure_migrated, write_text
+from bianzhi.core.cli import MISUSE, REJECTED, command_actor, ensure_migrated, write_text
 from bianzhi.registry.models import Unit
 
 ROLE_NAMES = {**{r.value: r.value for r in Role}, **{r.label: r.value for r in Role}}
@@ -74,7 +73,7 @@ class Command(BaseCommand):
             if unit is None:
                 write_text(f"机构 {options['unit']} 不存在")
                 sys.exit(REJECTED)
-        actor = f"命令行 {getpass.getuser()}"
+        actor = command_actor()
         if options["revoke"]:
             grant = RoleGrant.objects.filter(user=user, role=role, unit=unit).first()
             if grant is None:

@@ -8,7 +8,6 @@ SHA-256 digest is stored); ``list USERNAME [--json]``; ``revoke ID``. A token li
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import sys
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from bianzhi.accounts.models import ApiToken
 from bianzhi.accounts.permissions import roles_of
 from bianzhi.accounts.selectors import api_token_list
 from bianzhi.accounts.services import AccountError, api_token_create, api_token_revoke
-from bianzhi.core.cli import MISUSE, REJECTED, ensure_migrated, iso_date, write_json, write_text
+from bianzhi.core.cli import MISUSE, REJECTED, command_actor, ensure_migrated, iso_date, write_json, write_text
 from bianzhi.core.dates import SHANGHAI
 
 
@@ -53,7 +52,7 @@ class Command(BaseCommand):
             if token is None:
                 write_text(f"令牌 {options['token_id']} 不存在")
                 sys.exit(REJECTED)
-            api_token_revoke(token=token, actor=f"命令行 {getpass.getuser()}", source="command")
+            api_token_revoke(token=token, actor=command_actor(), source="command")
             write_text(f"已撤销令牌 {token.pk}（{token.user}：{token.name}）")
             return
         user = get_user_model().objects.filter(username=options["username"]).first()
@@ -79,7 +78,7 @@ class Command(BaseCommand):
         name = options["name"] or f"命令行创建 {timezone.localdate():%Y-%m-%d}"
         try:
             created = api_token_create(
-                user=user, name=name, expires_at=expires_at, actor=f"命令行 {getpass.getuser()}", source="command"
+                user=user, name=name, expires_at=expires_at, actor=command_actor(), source="command"
             )
         except AccountError as exc:
             raise CommandError(str(exc), returncode=MISUSE) from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from bianzhi.core.cli import (
     REJECTED,
     DataCommand,
     ProgressLine,
+    command_actor,
     ensure_migrated,
     iso_date,
     text_option,
@@ -66,7 +66,7 @@ class Command(DataCommand):
                     reason=options["reason"] or f"命令行导入 {Path(options['path']).name}",
                     document_number=options["document_number"],
                     user=user,
-                    actor=f"命令行 {_os_user()}",
+                    actor=command_actor(),
                     source="import",
                     progress=progress,
                 )
@@ -91,13 +91,6 @@ def _unnamable(options) -> ImportResult | None:
             ok=False, dry_run=options["dry_run"], errors=[{"sheet": "", "row": 0, "column": "", "message": message}]
         )
     return None
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # a uid without a passwd entry and no USER/LOGNAME in the environment
-        return "未知用户"
 
 
 def _human(result) -> str:
