@@ -15,7 +15,21 @@ from ninja.renderers import JSONRenderer
 
 from bianzhi.api import errors
 from bianzhi.api.auth import AUTH
-from bianzhi.api.routes import accounts, alerts, changes, figures, imports, people, quotas, suspensions, units
+from bianzhi.api.routes import (
+    accounts,
+    alerts,
+    approvals,
+    board,
+    changes,
+    figures,
+    imports,
+    matters,
+    people,
+    problems,
+    quotas,
+    suspensions,
+    units,
+)
 from bianzhi.core import busy
 from bianzhi.core.locks import RegisterBusy
 
@@ -92,5 +106,9 @@ for router in (
     alerts.forecasts,
     imports.router,
     changes.router,
+    approvals.router,
+    matters.router,
+    problems.router,
+    board.router,
 ):
     api.add_router("", router)

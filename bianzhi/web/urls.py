@@ -31,4 +31,12 @@ urlpatterns = [
     path("register/", include("bianzhi.web.register_forms")),
     # 用户管理 for the 编办管理员 (bianzhi/web/users.py): names ``web:users:<view>``.
     path("users/", include("bianzhi.web.users")),
+    # 用编审批 (bianzhi/web/approvals.py): names ``web:approvals:<view>``.
+    path("approvals/", include("bianzhi.web.approvals")),
+    # 机构编制事项 and the ledger (bianzhi/web/matters.py): names ``web:matters:<view>``.
+    path("matters/", include("bianzhi.web.matters")),
+    # 问题整改 (bianzhi/web/problems.py): names ``web:problems:<view>``.
+    path("problems/", include("bianzhi.web.problems")),
+    # 全局一屏 (bianzhi/web/board.py): names ``web:board:<view>``.
+    path("board/", include("bianzhi.web.board")),
 ]
