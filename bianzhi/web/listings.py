@@ -36,7 +36,7 @@ from bianzhi.registry.choices import (
     StaffingType,
     UnitKind,
 )
-from bianzhi.registry.models import PersonVersion, Suspension, TurnoverLoan, UnitVersion
+from bianzhi.registry.models import PersonVersion, Suspension, TurnoverLoan, Unit, UnitVersion
 from bianzhi.supervision.models import Alert, Severity
 from bianzhi.web import people, selectors
 from bianzhi.web.tables import Column, FilterSet, Row, Table, rows_matching
@@ -82,12 +82,19 @@ class UnitFilter(FilterSet):
         empty_label=_("All colours"),
         method="filter_colour",
     )
+    # A subtree total's rows (issue 16): the unit and its descendants, whose own figures add up to it.
+    under = django_filters.CharFilter(label=_("Unit and its subordinates (code)"), method="filter_under")
 
     class Meta:
         model = UnitVersion
         fields: list[str] = []
 
     colours: dict[str, str] = {}
+    #: the day the tree looks at (UnitTreeTable.prepare_filterset)
+    day: dt.date | None = None
+
+    def filter_under(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(unit_id__in=selectors.subtree_unit_ids(code=value.strip(), day=self.day))
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(Q(name__icontains=value.strip()) | Q(unit__code__iexact=value.strip()))
@@ -127,15 +134,33 @@ class UnitTreeTable(Table):
         Column("name", _("Unit"), order="tree", kind="tree", link="url"),
         Column("code", _("Code"), order="code"),
         Column("kind", _("Kind"), order="kind"),
-        Column("approved", _("Approved"), order="approved", kind="number", help=TREE_SUM_HELP),
-        Column("actual", _("Actual"), order="actual", kind="number", help=TREE_SUM_HELP),
-        Column("vacancy", _("Vacancy"), order="vacancy", kind="number", help=TREE_GAP_HELP),
-        Column("over", _("Over"), order="over", kind="number", help=TREE_GAP_HELP),
+        # Each figure links to its rows (issue 16): a unit's own figures to its staffing table and its
+        # people on staff; a total to the subtree's units (whose own figures add up to it) and people.
+        Column("approved", _("Approved"), order="approved", kind="number", help=TREE_SUM_HELP, link="staffing_url"),
+        Column("actual", _("Actual"), order="actual", kind="number", help=TREE_SUM_HELP, link="actual_url"),
+        Column("vacancy", _("Vacancy"), order="vacancy", kind="number", help=TREE_GAP_HELP, link="staffing_url"),
+        Column("over", _("Over"), order="over", kind="number", help=TREE_GAP_HELP, link="staffing_url"),
         # Under a "with subordinates" heading on the page (web/_unit_tree.html); named in full in the export.
-        Column("total_approved", _("Approved"), order="total_approved", kind="number", help=TREE_SUM_HELP),
-        Column("total_actual", _("Actual"), order="total_actual", kind="number", help=TREE_SUM_HELP),
-        Column("total_vacancy", _("Vacancy"), order="total_vacancy", kind="number", help=TREE_GAP_HELP),
-        Column("total_over", _("Over"), order="total_over", kind="number", help=TREE_GAP_HELP),
+        Column(
+            "total_approved",
+            _("Approved"),
+            order="total_approved",
+            kind="number",
+            help=TREE_SUM_HELP,
+            link="subtree_url",
+        ),
+        Column(
+            "total_actual",
+            _("Actual"),
+            order="total_actual",
+            kind="number",
+            help=TREE_SUM_HELP,
+            link="total_actual_url",
+        ),
+        Column(
+            "total_vacancy", _("Vacancy"), order="total_vacancy", kind="number", help=TREE_GAP_HELP, link="subtree_url"
+        ),
+        Column("total_over", _("Over"), order="total_over", kind="number", help=TREE_GAP_HELP, link="subtree_url"),
         Column("suspended", _("Suspended"), order="suspended", kind="bool"),
         Column("colour", _("Alerts"), order="colour_rank", kind="colour"),
     ]
@@ -169,7 +194,7 @@ class UnitTreeTable(Table):
     #: columns whose first click sorts descending (the largest vacancy or excess first)
     descending_first = frozenset({"vacancy", "over", "total_vacancy", "total_over"})
     #: the filters that narrow the tree to matching units (the staffing type only changes figures)
-    narrowing = ("q", "sequence", "kind", "region", "colour")
+    narrowing = ("q", "sequence", "kind", "region", "colour", "under")
 
     def source(self) -> QuerySet[UnitVersion]:
         return selectors.unit_tree_versions(user=self.user, day=self.day)
@@ -181,6 +206,7 @@ class UnitTreeTable(Table):
     def prepare_filterset(self, filterset: FilterSet) -> None:
         _set_choices(filterset, "region", selectors.region_choices(user=self.user, day=self.day))
         filterset.colours = self.alerts.colours()  # type: ignore[attr-defined]
+        filterset.day = self.day  # type: ignore[attr-defined]
 
     @cached_property
     def values(self) -> dict[str, Any]:
@@ -220,7 +246,23 @@ class UnitTreeTable(Table):
             ids = [i for i in tree.walk(tree.roots, key, descending) if i in matched]
         else:
             ids = tree.siblings(tree.roots, key, descending)
-        return [tree.rows[i] for i in ids if i in tree.rows]
+        return [self.linked(tree.rows[i]) for i in ids if i in tree.rows]
+
+    def linked(self, row: Row) -> Row:
+        """The row with the links of its figures: the rows behind each (of the filter's staffing type)."""
+        staffing_type = self.values.get("staffing_type", "")
+        typed = {"staffing_type": staffing_type} if staffing_type else {}
+        on_staff = {"status": PersonStatus.ON_STAFF, **typed}
+        staffing = urlencode({"as_of": self.day.isoformat(), **{f"staffing-{k}": v for k, v in typed.items()}})
+        return {
+            **row,
+            "staffing_url": reverse("web:unit_detail", args=[row["code"]]) + f"?{staffing}#table-staffing",
+            "actual_url": people_url(self.day, unit=row["code"], **on_staff),
+            "total_actual_url": people_url(self.day, unit=row["code"], subtree="true", **on_staff),
+            "subtree_url": reverse("web:unit_list")
+            + "?"
+            + urlencode({"as_of": self.day.isoformat(), "under": row["code"], **typed}),
+        }
 
     @cached_property
     def _sorted(self) -> list[Row]:  # type: ignore[override]
@@ -276,6 +318,12 @@ class PersonFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or full ID number"), method="filter_q")
     # a searchable picker (a datalist of the user's units), not a select of hundreds of options
     unit = django_filters.CharFilter(label=_("Unit (name or code)"), method="filter_unit", widget=people.UnitPicker())
+    # with the unit's subordinates (a subtree total's people, issue 16): read by filter_unit
+    subtree = django_filters.BooleanFilter(
+        label=_("Include subordinate units"),
+        method="filter_subtree",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     staffing_type = django_filters.ChoiceFilter(
         label=_("Staffing type"), choices=StaffingType.choices, empty_label=_("All staffing types")
     )
@@ -304,7 +352,16 @@ class PersonFilter(FilterSet):
     def filter_unit(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()
         named = UnitVersion.objects.filter(name=value).values("unit_id")
+        if self.form.cleaned_data.get("subtree"):
+            codes = {value, *Unit.objects.filter(pk__in=named).values_list("code", flat=True)}
+            ids: set[int] = set()
+            for code in codes:
+                ids |= selectors.subtree_unit_ids(code=code, day=self.day)
+            return queryset.filter(unit_id__in=ids)
         return queryset.filter(Q(unit__code=value) | Q(unit_id__in=named))
+
+    def filter_subtree(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        return queryset  # read by filter_unit
 
     def filter_everyone(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         return queryset
@@ -449,7 +506,8 @@ class AlertTable(Table):
         Column("unit", _("Code"), order="unit"),
         Column("sequence", _("Sequence"), order="sequence"),
         Column("region_label", _("Division"), order="region"),
-        Column("person", _("ID number"), link="person_url"),
+        Column("person_name", _("Person"), link="person_url"),
+        Column("person", _("ID number")),
         Column("message", _("Message")),
     ]
 

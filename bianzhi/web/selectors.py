@@ -36,7 +36,7 @@ from bianzhi.accounts.privacy import (
     shown_month,
     shown_text,
 )
-from bianzhi.core.dates import BEGINNING, END, SHANGHAI
+from bianzhi.core.dates import BEGINNING, END, SHANGHAI, today
 from bianzhi.core.models import ChangeRecord, ChangeSet
 from bianzhi.registry import selectors as registry
 from bianzhi.registry.models import (
@@ -51,7 +51,7 @@ from bianzhi.registry.models import (
     UnitVersion,
 )
 from bianzhi.registry.selectors import RollUp, StaffingFigures
-from bianzhi.registry.trees import descendants_with_depth
+from bianzhi.registry.trees import descendants_with_depth, subtree_ids
 from bianzhi.supervision.models import MonitoringRun, Severity
 from bianzhi.supervision.rulebook import all_rules
 from bianzhi.supervision.selectors import current_alerts, latest_full_run
@@ -204,6 +204,17 @@ def unit_tree_versions(*, user: Any, day: dt.date, include_inactive: bool = Fals
     """The attributes as of D of every unit the user may see (active ones unless asked)."""
     qs = registry.unit_versions_as_of(day, active=not include_inactive)
     return restrict(qs, user, Action.VIEW).select_related("unit", "parent")
+
+
+def subtree_unit_ids(*, code: str, day: dt.date | None) -> set[int]:
+    """The unit ``code`` and its descendants active as of D (the members of its subtree total, as
+    ``registry.department_of`` counts them); empty for an unknown code. Callers scope the rows."""
+    day = day or today()
+    top = Unit.objects.filter(code=code).values_list("pk", flat=True).first()
+    if top is None:
+        return set()
+    members = subtree_ids([top], day=day)
+    return set(registry.unit_versions_as_of(day).filter(unit_id__in=members).values_list("unit_id", flat=True))
 
 
 def tree_order(*, user: Any, day: dt.date, include_inactive: bool = False) -> dict[int, tuple[int, int]]:
@@ -668,6 +679,14 @@ def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
             "id_number", "pk"
         )
     )
+    # their names (a name is not masked, domain.md §11): the version in force on D, else the latest
+    person_names: dict[int, str] = {}
+    for person_pk, name in (
+        PersonVersion.objects.filter(person_id__in=set(person_ids.values()), valid_from__lte=day)
+        .order_by("person_id", "valid_from")
+        .values_list("person_id", "name")
+    ):
+        person_names[person_pk] = name
     rows = []
     for alert in raw:
         code = alert.get("unit") or ""
@@ -693,6 +712,7 @@ def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
                 "region_name": regions.get(region, ""),
                 "person": person,
                 "person_ref": person_ref(person_pk) if person_pk is not None else "",
+                "person_name": person_names.get(person_pk, "") if person_pk is not None else "",
                 "message": message,
             }
         )

@@ -75,12 +75,16 @@ def test_open_a_person_from_an_alert(browser, live_server, users, viewport):  # 
     page.goto(f"{live_server.url}/alerts/?as_of={DAY}")
     link = page.locator("#table-alerts tbody a[href^='/people/']").first
     link.wait_for()
-    masked = link.inner_text()
-    assert "*" in masked  # a leader sees the number masked, and the link carries none
-    row_message = link.locator("xpath=ancestor::tr").locator("td").last.inner_text()
+    name = link.inner_text()
+    assert name and "*" not in name  # the person's name links their page (issue 16), not the number
+    row = link.locator("xpath=ancestor::tr")
+    masked = row.locator("td.font-monospace").first.inner_text()
+    assert "*" in masked  # a leader sees the number masked beside it, and the link carries none
+    row_message = row.locator("td").last.inner_text()
     link.click()
     page.wait_for_url(re.compile(r".*/people/[a-z0-9]{26}/.*"))
     assert page.locator("[data-testid=id-number]").inner_text() == masked
+    assert name in page.locator("h1").first.inner_text()
     alerts = page.locator("[data-testid=person-alerts] li")
     assert alerts.count() >= 1
     assert row_message in page.locator("[data-testid=person-alerts]").inner_text()

@@ -176,6 +176,10 @@ def test_names_link_to_the_page_from_the_people_the_unit_page_and_the_alerts(per
     assert refs, "the alerts table links the people it names"
     for ref in refs:
         assert client.get(f"/people/{ref}/?as_of={DAY}").status_code == 200
+    # the link reads as the person's name (issue 16), with the number in its own column
+    rows = client.get(f"/alerts/?as_of={DAY}").context["tables"]["alerts"].page.object_list
+    named = [r for r in rows if r["person_url"]]
+    assert named and all(r["person_name"] and "*" not in r["person_name"] for r in named)
 
 
 def test_the_alerts_table_links_only_people_the_viewer_may_open(personas):

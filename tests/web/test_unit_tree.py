@@ -85,7 +85,7 @@ def test_a_units_children_are_its_affiliated_units_then_its_folded_internal_divi
     text = response.content.decode()
     assert 'data-testid="divisions-of-A"' in text and "内设机构 1 个" in text
     # The child rows carry their figures (AS: 3 approved, 1 on staff) and link their own children.
-    assert ">3</td>" in text and 'href="/units/AS/?as_of=2026-06-30"' in text
+    assert ">3</a></td>" in text and 'href="/units/AS/?as_of=2026-06-30"' in text
     # A leaf has no expand button; A's own row has one that fetches with the page's day.
     page = client.get(f"/units/?as_of={DAY}&sort=-over").content.decode()
     assert 'hx-get="/units/A/children/?as_of=2026-06-30&amp;sort=-over"' in page
@@ -233,3 +233,42 @@ def test_the_tree_says_that_its_figures_add_the_staffing_types_together(personas
         assert header is not None, key
         assert "各编制类型相加" in header.group(0), key
     assert "从不相互抵消" in re.search(r'<th[^>]*data-help="vacancy"[^>]*>', text).group(0)
+
+
+def people_count(client: Client, url: str) -> int:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.context["tables"]["people"].count
+
+
+@pytest.mark.parametrize("staffing_type", ["", "行政编制", "事业编制"])
+def test_every_tree_figure_links_to_exactly_the_rows_behind_it(personas, staffing_type):
+    """Issue 16 "figures explain themselves" on the tree: a unit's 实有 opens its people on staff (of
+    the filter's type), a total's 实有 the people of its subtree; a total's 核定/空编/超编 opens the
+    subtree's units, whose own figures add up to it; a unit's own figures open its staffing table."""
+    client = client_for(personas["admin"])
+    typed = f"&staffing_type={staffing_type}" if staffing_type else ""
+    page = client.get(f"/units/?as_of={DAY}{typed}")
+    rows = list(page.context["tables"]["units"].page.object_list)
+    assert rows
+    for row in rows:
+        assert people_count(client, row["actual_url"]) == row["actual"], row["code"]
+        assert people_count(client, row["total_actual_url"]) == row["total_actual"], row["code"]
+        assert row["staffing_url"].startswith(f"/units/{row['code']}/?as_of={DAY}")
+        assert row["staffing_url"].endswith("#table-staffing")
+        subtree = client.get(row["subtree_url"]).context["tables"]["units"]
+        members = list(subtree.rows())
+        assert members[0]["code"] == row["code"]
+        for name in FIGURES:
+            assert sum(m[name] for m in members) == row[f"total_{name}"], (row["code"], name)
+    html = page.content.decode()
+    assert f'href="{rows[0]["total_actual_url"]}"'.replace("&", "&amp;") in html
+
+
+def test_a_unit_hr_officers_subtree_links_stay_within_its_units(personas):
+    """The people behind a total are counted within the officer's scope, like the total itself."""
+    persona = personas["hr_a"]
+    client = client_for(persona)
+    rows = units(client.get(f"/units/?as_of={DAY}"))
+    for row in rows:
+        assert people_count(client, row["total_actual_url"]) == row["total_actual"], row["code"]
