@@ -29,11 +29,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from board_load import run as board_load  # noqa: E402
 from floors import (  # noqa: E402
     floor_load_postgres,
     floor_load_sqlite,
@@ -142,6 +144,13 @@ def bench_engine(engine: str, folder: Path, rows: int, workbook: Path | None = N
             (floor_register_postgres(url) if engine == "postgresql" else floor_register_sqlite(path) for _ in range(2)),
             key=lambda floor: floor.seconds,
         )
+        # The board's data endpoint under 20 concurrent users (issue 15; bench/board_load.py), PostgreSQL only
+        # unless BENCH_BOARD_ENGINES says otherwise.
+        board = (
+            board_load(url, people=None, users=20, seconds=float(os.environ.get("BENCH_BOARD_SECONDS", "30")))
+            if engine in os.environ.get("BENCH_BOARD_ENGINES", "postgresql").split(",")
+            else None
+        )
         incremental = incremental_change(env)  # last: it changes the data
     xlsx_seconds = xlsx_rss = 0.0
     if workbook is not None:
@@ -177,6 +186,7 @@ def bench_engine(engine: str, folder: Path, rows: int, workbook: Path | None = N
         "quota_change_alerts": incremental["quota_alerts"],
         "alert_counts": alert_counts,
         "floor_counts": {rule: n for rule, n in floor_counts.items() if n},
+        "board": board,
     }
 
 
@@ -334,12 +344,47 @@ def write_report(people: int, rows: int, results: dict[str, dict[str, float]]) -
         "of 4× is all the time that reading, checking and planning the rows may take.",
         "",
     ]
+    lines += board_report(people, results)
     history = ROOT / "docs" / "benchmarks-history.md"
     path.parent.mkdir(exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     with history.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines[4:7] + lines[9 : 9 + 2 + len(results)]) + "\n\n")
     print(f"写入 {path}", file=sys.stderr)
+
+
+def board_report(people: int, results: dict[str, dict[str, Any]]) -> list[str]:
+    """The section of docs/benchmarks.md on the one-screen board's data endpoint (bench/board_load.py)."""
+    boards = {engine: r["board"] for engine, r in results.items() if r.get("board")}
+    if not boards:
+        return []
+    lines = [
+        "## The one-screen board: GET /api/v1/board under load (issue 15)",
+        "",
+        f"bench/board_load.py, on the database of the import above ({people:,} people): the WSGI application under",
+        "the standard library's multi-threaded WSGI server (wsgiref + ThreadingMixIn) in its own process, 20",
+        "client threads asking, one request after another, random boards of the four dimensions (district,",
+        "party sequence, government sequence and three departments) as of three days. First each board is",
+        "asked once (cold: the figures are computed in SQL aggregates and cached, keyed by dimension, unit, day,",
+        "reader and the latest change set and monitoring run); then the load runs. Target: p95 < 300 ms at",
+        "1,000,000 people on PostgreSQL.",
+        "",
+        "| engine | boards | cold median / max ms | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | reply KB | p95 < 300 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for engine, b in boards.items():
+        lines.append(
+            f"| {engine} | {b['boards']} | {b['cold_median_ms']:.0f} / {b['cold_max_ms']:.0f} | {b['requests']:,} | "
+            f"{b['per_second']:.0f} | {b['p50_ms']:.0f} | {b['p95_ms']:.0f} | {b['p99_ms']:.0f} | {b['max_ms']:.0f} | "
+            f"{b['errors']} | {b['reply_kb']:.0f} | {'yes' if b['met'] else 'NO'} |"
+        )
+    lines += [
+        "",
+        "Run alone: `.venv/bin/python bench/board_load.py --database-url postgres://…/DB --people 1000000`",
+        "(imports the province first when the database has no people; `--users`, `--seconds`).",
+        "",
+    ]
+    return lines
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ class Action(StrEnum):
     CONFIGURE_RULES = "configure_rules"  # switch monitoring rules on or off, set severity and parameters
     CONFIGURE_CALENDAR = "configure_calendar"  # edit the 工作日历 (days off, make-up working days, years complete)
     MANAGE_USERS = "manage_users"  # create users, set display names, grant and revoke roles, reset passwords, lock
+    REQUEST_STAFFING = "request_staffing"  # draft, submit and withdraw staffing- and position-use requests (用编申请)
+    APPROVE = "approve"  # approve, reject or return staffing- and position-use requests (核准), approve annual plans
+    WRITE_OFF = "write_off"  # write off the staffing of people who left (核销)
 
 
 #: domain.md §11 as a table: the actions each role may take (within its scope).
@@ -56,10 +59,15 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_TOKENS,
             Action.CONFIGURE_RULES,
             Action.CONFIGURE_CALENDAR,
+            Action.REQUEST_STAFFING,
+            Action.APPROVE,
+            Action.WRITE_OFF,
         }
     ),
-    Role.UNIT_HR: frozenset({Action.VIEW, Action.CHANGE_PEOPLE, Action.VIEW_FULL_ID, Action.MANAGE_TOKENS}),
-    Role.LEADER: frozenset({Action.VIEW, Action.MANAGE_TOKENS}),
+    Role.UNIT_HR: frozenset(
+        {Action.VIEW, Action.CHANGE_PEOPLE, Action.VIEW_FULL_ID, Action.MANAGE_TOKENS, Action.REQUEST_STAFFING}
+    ),
+    Role.LEADER: frozenset({Action.VIEW, Action.MANAGE_TOKENS, Action.APPROVE}),
     Role.INSPECTOR: frozenset({Action.VIEW, Action.MANAGE_TOKENS}),
     Role.AUDITOR: frozenset({Action.VIEW, Action.VIEW_CHANGELOG, Action.MANAGE_TOKENS}),
 }

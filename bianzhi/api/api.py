@@ -24,6 +24,7 @@ from bianzhi.api.routes import (
     figures,
     imports,
     matters,
+    notices,
     people,
     problems,
     quotas,
@@ -110,5 +111,6 @@ for router in (
     matters.router,
     problems.router,
     board.router,
+    notices.router,
 ):
     api.add_router("", router)

@@ -83,6 +83,29 @@ ID_LOOKUP_LIMIT = max(1, int(os.environ.get("BIANZHI_ID_LOOKUP_LIMIT", "20")))
 # is one transaction: nothing of it was stored). SQLite: a write waits this long for the lock, then 503.
 IMPORT_STALE_MINUTES = max(1, int(os.environ.get("BIANZHI_IMPORT_STALE_MINUTES", "10")))
 SQLITE_BUSY_SECONDS = max(0.1, float(os.environ.get("BIANZHI_SQLITE_BUSY_SECONDS", "30")))
+# BIANZHI_SLIP_VALID_DAYS (default 90): a 核准使用编制通知单 is valid through this many days after its approval.
+BIANZHI_SLIP_VALID_DAYS = max(1, int(os.environ.get("BIANZHI_SLIP_VALID_DAYS", "90")))
+BIANZHI_SUSPEND_SEVERITY = os.environ.get("BIANZHI_SUSPEND_SEVERITY", "all")
+
+# E-mail for notices (整改通知 and the others of bianzhi/core/notifications.py), sent only when a server is
+# configured with BIANZHI_EMAIL_HOST; BIANZHI_SITE_URL makes the links in a mail absolute.
+if os.environ.get("BIANZHI_EMAIL_HOST"):
+    EMAIL_HOST = os.environ["BIANZHI_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("BIANZHI_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("BIANZHI_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("BIANZHI_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("BIANZHI_EMAIL_TLS", default=False)
+    DEFAULT_FROM_EMAIL = os.environ.get("BIANZHI_EMAIL_FROM", "bianzhi@localhost")
+BIANZHI_SITE_URL = os.environ.get("BIANZHI_SITE_URL", "")
+# The office's documents (bianzhi/core/documents.py): the issuing office's name on slips and notices (empty: the
+# district staffing office's default), the Chromium that prints PDFs and how long it may take.
+BIANZHI_OFFICE_NAME = os.environ.get("BIANZHI_OFFICE_NAME", "")
+BIANZHI_CHROMIUM = os.environ.get("BIANZHI_CHROMIUM", "/usr/bin/chromium")
+BIANZHI_PDF_TIMEOUT_SECONDS = float(os.environ.get("BIANZHI_PDF_TIMEOUT_SECONDS", "60"))
+# The largest attachment of a rectification problem (bytes; default 20 MB).
+BIANZHI_PROBLEM_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("BIANZHI_PROBLEM_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
+)
 
 INSTALLED_APPS = [
     "bianzhi.accounts.admin_config.BianzhiAdminConfig",  # django.contrib.admin for the 编办管理员 only
@@ -157,6 +180,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "bianzhi.web.context_processors.navigation",
+                "bianzhi.web.context_processors.notices",
             ],
         },
     },

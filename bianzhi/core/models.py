@@ -130,3 +130,27 @@ class WorkCalendarYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}{'（已录入完整）' if self.complete else ''}"
+
+
+class Notification(models.Model):
+    """A message to one user that something needs them (a request submitted, approved or returned, a
+    problem raised…): shown on the notifications page and counted in the navigation until read."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField("类别", max_length=32, blank=True, help_text="如 approval、matter、problem")
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=500, blank=True, help_text="站内页面的路径")
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.title}"

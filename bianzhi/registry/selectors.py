@@ -20,6 +20,7 @@ from bianzhi.registry.models import (
     PersonVersion,
     PositionQuota,
     StaffingQuota,
+    Suspension,
     TurnoverLoan,
     Unit,
     UnitVersion,
@@ -165,6 +166,19 @@ def reserved_by_unit_type(day: dt.date, unit_ids: Iterable[int] | None = None) -
         for key, value in provider(day, unit_ids).items():
             reserved[key] += value
     return dict(reserved)
+
+
+def suspension_in_force(unit: Unit | int, day: dt.date) -> Suspension | None:
+    """The suspension (暂缓审批, domain.md §9) of ``unit`` itself in force on D, or ``None``: started on or
+    before D, not lifted by D (``lifted_on`` empty or after D), and ``planned_end`` empty or not before D
+    (a suspension with a planned end stops being in force after it). The earliest started one first."""
+    unit_id: int = unit.pk if isinstance(unit, Unit) else unit
+    return (
+        Suspension.objects.filter(Suspension.in_force_on(day), unit_id=unit_id)
+        .filter(Q(planned_end__isnull=True) | Q(planned_end__gte=day))
+        .order_by("started_on", "id")
+        .first()
+    )
 
 
 # ---------------------------------------------------------------- figures and roll-ups

@@ -572,9 +572,11 @@ def _inject_problem_sheet(source: Path, target: Path, problems: list[Problem]) -
                 number += 1
             part = f"worksheets/sheet{number}.xml"
             rel_id = next(f"rId{i}" for i in range(1, len(rel_ids) + 2) if f"rId{i}" not in rel_ids)
+            # The relationships prefix is declared on the element itself: a writer may declare it on
+            # each <sheet> rather than on the root (openpyxl does when lxml is installed).
             sheet_entry = (
                 f'<{main_prefix}sheet name={quoteattr(title)} sheetId="{max(sheet_ids, default=0) + 1}" '
-                f'{prefix.group(1)}:id="{rel_id}"/>'
+                f'xmlns:{prefix.group(1)}="{_REL_NS}" {prefix.group(1)}:id="{rel_id}"/>'
             )
             workbook_xml = workbook_xml[: sheets_end.start()] + sheet_entry + workbook_xml[sheets_end.start() :]
             rel_entry = f'<Relationship Id="{rel_id}" Type="{_WORKSHEET_TYPE}" Target="{part}"/>'

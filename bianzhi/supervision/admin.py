@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bianzhi.core.admin import ReadOnlyAdmin
-from bianzhi.supervision.models import Alert, MonitoringRun, RuleSetting
+from bianzhi.supervision.models import Alert, AlertTrack, MonitoringRun, RuleSetting
 from bianzhi.supervision.rulebook import all_rules
 
 
@@ -61,7 +61,7 @@ class AlertInline(admin.TabularInline):
 
 @admin.register(MonitoringRun)
 class MonitoringRunAdmin(ReadOnlyAdmin):
-    list_display = ("id", "as_of", "started_at", "finished_at", "alert_count", "scope")
+    list_display = ("id", "as_of", "started_at", "finished_at", "alert_count", "scope", "tracked")
 
 
 @admin.register(Alert)
@@ -69,4 +69,13 @@ class AlertAdmin(ReadOnlyAdmin):
     list_display = ("run", "rule", "severity", "unit_code", "region", "person", "message")
     list_filter = ("rule", "severity", "run__as_of")
     # The person is an ID number and the message may quote one: the whole number only, never part of one.
+    search_fields = ("unit_code", "=person")
+
+
+@admin.register(AlertTrack)
+class AlertTrackAdmin(ReadOnlyAdmin):
+    """预警历史: written by the monitoring runs only (bianzhi/supervision/history.py)."""
+
+    list_display = ("rule", "severity", "unit_code", "region", "person", "first_seen_on", "last_seen_on", "cleared_on")
+    list_filter = ("rule", "severity", "first_seen_on", "cleared_on")
     search_fields = ("unit_code", "=person")

@@ -63,6 +63,9 @@ class MonitoringRun(models.Model):
         help_text="覆盖范围与所评估机构不同的规则：规则编号 → {units: 机构代码, regions: 区划代码}",
     )
     warnings = models.JSONField("警告", default=list, blank=True, help_text="未能使用的规则设置等")
+    tracked = models.BooleanField(
+        "计入预警历史", default=False, help_text="按监测日期先后计入预警的首次发现与消除（补测以往日期的运行不计入）"
+    )
 
     class Meta:
         verbose_name = "监测运行"
@@ -94,3 +97,52 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class AlertTrack(models.Model):
+    """One alert's life across runs (domain.md §4): the same ``fingerprint`` found in an unbroken
+    sequence of runs. It opens with the first run that found it (``first_seen_*``), follows the
+    latest run that still found it (``last_seen_*``) and closes with the first later run that
+    covered its subject without finding it (``cleared_*``: a full run, or a partial run whose
+    coverage reaches the alert's unit or division). Appearing again later opens a new track.
+    Only runs as of a day no earlier than the latest tracked run move the history
+    (``MonitoringRun.tracked``): a run as of a past day tells about the past, not about what cleared."""
+
+    fingerprint = models.CharField("标识", max_length=200)
+    rule = models.CharField("规则", max_length=64, db_index=True)
+    severity = models.CharField("严重程度", max_length=1, choices=Severity.choices)
+    unit_code = models.CharField("机构代码", max_length=32, blank=True, db_index=True)
+    region = models.CharField("区划代码", max_length=6, blank=True)
+    person = models.CharField("身份证号", max_length=18, blank=True)
+    message = models.TextField("说明", help_text="最近一次发现时的说明")
+    data = models.JSONField("明细", default=dict, help_text="最近一次发现时的明细")
+    first_seen_run = models.ForeignKey(
+        MonitoringRun, verbose_name="首次发现的运行", on_delete=models.CASCADE, related_name="+"
+    )
+    first_seen_on = models.DateField("首次发现日期")
+    last_seen_run = models.ForeignKey(
+        MonitoringRun, verbose_name="最近发现的运行", on_delete=models.CASCADE, related_name="+"
+    )
+    last_seen_on = models.DateField("最近发现日期")
+    cleared_run = models.ForeignKey(
+        MonitoringRun, verbose_name="消除的运行", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    cleared_on = models.DateField("消除日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "预警历史"
+        verbose_name_plural = "预警历史"
+        ordering = ["-first_seen_on", "-id"]
+        indexes = [models.Index(fields=["fingerprint", "first_seen_on"], name="alerttrack_print_first")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"], condition=models.Q(cleared_run__isnull=True), name="alerttrack_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint}（{self.first_seen_on}—{self.cleared_on or ''}）"
+
+    @property
+    def open(self) -> bool:
+        return self.cleared_run_id is None

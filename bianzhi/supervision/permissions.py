@@ -10,10 +10,13 @@ from bianzhi.accounts import permissions
 
 def register() -> None:
     from bianzhi.registry.models import Unit
-    from bianzhi.supervision.models import Alert, MonitoringRun, RuleSetting
+    from bianzhi.supervision.models import Alert, AlertTrack, MonitoringRun, RuleSetting
 
     permissions.register_scope(
         Alert, lambda ids: Q(unit_code__in=Unit.objects.filter(pk__in=ids).values("code")) & ~Q(unit_code="")
+    )
+    permissions.register_scope(
+        AlertTrack, lambda ids: Q(unit_code__in=Unit.objects.filter(pk__in=ids).values("code")) & ~Q(unit_code="")
     )
     permissions.register_scope(MonitoringRun, None)
     permissions.register_scope(RuleSetting, None)

@@ -7,11 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
+from bianzhi.accounts.permissions import Action, restrict, scope
 from bianzhi.core.dates import add_months, format_month
 from bianzhi.registry import selectors as registry
-from bianzhi.supervision.models import Alert, MonitoringRun
+from bianzhi.supervision.history import covered
+from bianzhi.supervision.models import Alert, AlertTrack, MonitoringRun
 from bianzhi.supervision.services import alerts_evaluate, fingerprint, sort_alerts
 
 
@@ -76,13 +79,7 @@ def _stored(run: MonitoringRun) -> list[CurrentAlert]:
 def _covered(alert: dict[str, Any], run: MonitoringRun, units: set[str]) -> bool:
     """Whether the partial ``run`` computed ``alert``'s subject afresh (its unit, or for an alert
     about a division, its region — per the rule's own reach)."""
-    reach = run.coverage.get(alert["rule"])
-    unit = alert.get("unit") or ""
-    if reach is None:
-        return unit in units
-    if unit:
-        return unit in reach.get("units", ())
-    return (alert.get("region") or "") in reach.get("regions", ())
+    return covered(alert, run, units)
 
 
 def current_alerts(*, day: dt.date) -> CurrentAlerts:
@@ -124,3 +121,22 @@ def retirements_forecast(*, start: dt.date, months: int, today: dt.date) -> list
     result = [{"person": p, "unit": u, "month": format_month(m)} for p, u, m in rows]
     result.sort(key=lambda r: (r["month"], r["unit"], r["person"]))
     return result
+
+
+def alert_history(
+    *, user: Any, unit_codes: set[str] | None = None, rule: str = "", open: bool | None = None
+) -> QuerySet[AlertTrack]:
+    """The alert history (``AlertTrack``, domain.md §4) the user may see: alerts of the units it may
+    view (alerts about a division only for whoever sees the whole district), narrowed to
+    ``unit_codes`` (then a division's alerts are left out), one rule and open or cleared ones;
+    newest first. Masking is the caller's (the rows carry the whole numbers)."""
+    qs = restrict(AlertTrack.objects.all(), user, Action.VIEW)
+    if not scope(user, Action.VIEW).everything:
+        qs = qs.exclude(unit_code="")
+    if unit_codes is not None:
+        qs = qs.filter(unit_code__in=sorted(unit_codes))
+    if rule:
+        qs = qs.filter(rule=rule)
+    if open is not None:
+        qs = qs.filter(cleared_run__isnull=open)
+    return qs.order_by("-first_seen_on", "-pk")

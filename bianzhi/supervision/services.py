@@ -12,6 +12,7 @@ from django.utils import timezone
 from bianzhi.core.changelog import change_context, record_change
 from bianzhi.core.memo import shared_results
 from bianzhi.registry.models import Unit
+from bianzhi.supervision.history import alert_history_update
 from bianzhi.supervision.models import Alert, MonitoringRun, RuleSetting, Severity
 from bianzhi.supervision.rulebook import all_rules, effective_rules, get_rule, validate_params
 
@@ -72,8 +73,9 @@ def fingerprint(alert: dict[str, Any]) -> str:
 
 @transaction.atomic
 def monitoring_run(*, as_of: dt.date, units: Iterable[int] | None = None) -> tuple[MonitoringRun, list[dict[str, Any]]]:
-    """Run the rules and store the run with its alerts, so each alert's first and last appearance
-    can be traced across runs (domain.md §4). With ``units``, a partial run about those units."""
+    """Run the rules and store the run with its alerts, and move the alert history (first seen,
+    cleared: ``bianzhi.supervision.history``) — domain.md §4. With ``units``, a partial run about
+    those units."""
     unit_ids = None if units is None else frozenset(units)
     # The row first, so that ``started_at`` (and the id) tell which runs started after which.
     run = MonitoringRun.objects.create(as_of=as_of, full=unit_ids is None)
@@ -102,6 +104,7 @@ def monitoring_run(*, as_of: dt.date, units: Iterable[int] | None = None) -> tup
     )
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at", "units", "coverage", "scope", "alert_count", "warnings"])
+    alert_history_update(run=run, alerts=[(fingerprint(a), a) for a in alerts])
     return run, alerts
 
 

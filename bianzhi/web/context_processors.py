@@ -51,3 +51,24 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_manage_users": partial(_may_manage_users, user),
         "nav_as_of": _as_of_query(request),
     }
+
+
+def _unread_notifications(user: Any) -> int:
+    from bianzhi.core.notifications import unread_count
+
+    return unread_count(user)
+
+
+def _may_change_register(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and can_somewhere(user, Action.CHANGE))
+
+
+def notices(request: HttpRequest) -> dict[str, Any]:
+    """``unread_notifications``: the number of the user's unread notifications (the badge beside the
+    user menu); ``may_change_register``: whether the user may start and lift 暂缓审批 (编办管理员,
+    编办业务人员). Callables: the queries run only on pages that show them."""
+    user = getattr(request, "user", None)
+    return {
+        "unread_notifications": partial(_unread_notifications, user),
+        "may_change_register": partial(_may_change_register, user),
+    }

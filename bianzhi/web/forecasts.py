@@ -34,6 +34,7 @@ from bianzhi.registry import selectors as registry
 from bianzhi.registry.choices import StaffingType, UnitKind
 from bianzhi.registry.models import Unit, UnitVersion
 from bianzhi.registry.trees import subtree_ids
+from bianzhi.supervision.forecasts import loans_due_forecast, vacancy_forecast
 from bianzhi.supervision.selectors import retirements_forecast
 from bianzhi.web import selectors
 from bianzhi.web.listings import unit_url
@@ -495,6 +496,7 @@ class RetirementForecastView(Page):
             "total_label": _("Retirements"),
         }
         return {
+            "tab": "retirements",
             "form": self.form,
             "forecast": result,
             "units": unit_options(user=self.request.user, day=self.day),
@@ -524,6 +526,320 @@ class RetirementForecastView(Page):
         return conditions[:1] + extra + conditions[1:]
 
 
+# ---------------------------------------------------------------- loans falling due and projected vacancy
+
+
+class LoanForecastForm(ForecastForm):
+    """The loans' window: from month, months, department or unit, staffing type (no "table by")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["by"]
+
+    def conditions(self) -> list[tuple[str, str]]:
+        return [c for c in super().conditions() if c[0] != _("Table by")]
+
+
+class VacancyForecastForm(ForecastForm):
+    """The vacancy's horizon: months from the month of the day viewed, department or unit, staffing type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["by"], self.fields["start"]
+        self.fields["months"].label = gettext_lazy("Horizon (months)")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["start"] = month_start(self.day)  # the horizon starts with the month of the day viewed
+        return data
+
+    def conditions(self) -> list[tuple[str, str]]:
+        skipped = {_("Table by"), _("From month")}
+        return [(_("Horizon (months)"), str(self.cleaned_data["months"]))] + [
+            c for c in super().conditions() if c[0] not in skipped and c[0] != _("Months")
+        ]
+
+
+class LoansDueTable(Table):
+    """The loans in use on the day viewed falling due in the window (domain.md §6)."""
+
+    name = "loans"
+    title = gettext_lazy("Loans falling due")
+    per_page = 50
+    default_sort = "due_date"
+    columns = [
+        Column("month", gettext_lazy("Month due"), order="month"),
+        Column("due_date", gettext_lazy("Due date"), order="due_date", kind="date"),
+        Column("unit_name", gettext_lazy("Unit"), order="unit_code", link="unit_url"),
+        Column("unit_code", gettext_lazy("Code"), order="unit_code"),
+        Column("staffing_type", gettext_lazy("Staffing type"), order="staffing_type"),
+        Column("quantity", gettext_lazy("Quantity"), order="quantity", kind="number"),
+        Column("start_date", gettext_lazy("Date of use"), order="start_date", kind="date"),
+    ]
+
+    def source(self) -> list[Row]:
+        return [
+            {
+                "month": loan.month,
+                "due_date": loan.due_date,
+                "unit_name": loan.unit_name,
+                "unit_code": loan.unit_code,
+                "staffing_type": loan.staffing_type,
+                "quantity": loan.quantity,
+                "start_date": loan.start_date,
+                "unit_url": unit_url(loan.unit_code, self.day),
+            }
+            for loan in self.context["result"].loans
+        ]
+
+
+class LoansMonthTable(Table):
+    """Per month of the window: the loans falling due and their quantity, per staffing type."""
+
+    name = "months"
+    title = gettext_lazy("Loans falling due per month")
+    per_page = 60
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.types = [t for t in StaffingType.values if any(x.staffing_type == t for x in self.context["result"].loans)]
+        self.columns = [  # type: ignore[misc]
+            Column("month", gettext_lazy("Month due")),
+            Column("loans", gettext_lazy("Loans"), kind="number"),
+            Column("quantity", gettext_lazy("Quantity"), kind="number"),
+            *[Column(f"t{i}", t, kind="number") for i, t in enumerate(self.types)],
+        ]
+
+    def source(self) -> list[Row]:
+        rows = []
+        for month in self.context["result"].by_month():
+            if not month["loans"]:
+                continue  # the months with loans falling due only
+            row: Row = {"month": month["month"], "loans": month["loans"], "quantity": month["quantity"]}
+            row.update({f"t{i}": month["by_type"].get(t, 0) for i, t in enumerate(self.types)})
+            rows.append(row)
+        return rows
+
+
+_VACANCY_COLUMNS = [
+    Column("staffing_type", gettext_lazy("Staffing type"), order="staffing_type"),
+    Column(
+        "approved",
+        gettext_lazy("Approved"),
+        order="approved",
+        kind="number",
+        help=gettext_lazy("Quota plus loans in use"),
+    ),
+    Column("actual", gettext_lazy("Actual"), order="actual", kind="number"),
+    Column(
+        "reserved",
+        gettext_lazy("Reserved"),
+        order="reserved",
+        kind="number",
+        help=gettext_lazy("Held by approved slips not yet used"),
+    ),
+    Column(
+        "usable",
+        gettext_lazy("Usable"),
+        order="usable",
+        kind="number",
+        help=gettext_lazy("Approved − actual − reserved"),
+    ),
+    Column(
+        "retiring",
+        gettext_lazy("Retiring"),
+        order="retiring",
+        kind="number",
+        help=gettext_lazy(
+            "On staff and reaching their retirement month before the horizon ends, those past it included"
+        ),
+    ),
+    Column(
+        "loans_due",
+        gettext_lazy("Loans due"),
+        order="loans_due",
+        kind="number",
+        help=gettext_lazy("Loans in use due back before the horizon ends, overdue ones included"),
+    ),
+    Column(
+        "projected",
+        gettext_lazy("Projected vacancy"),
+        order="projected",
+        kind="number",
+        help=gettext_lazy("Usable + retiring − loans due"),
+    ),
+]
+
+
+def _vacancy_row(row: Any) -> Row:
+    return {
+        "staffing_type": row.staffing_type,
+        "approved": row.approved,
+        "actual": row.actual,
+        "reserved": row.reserved,
+        "usable": row.usable,
+        "retiring": row.retiring,
+        "loans_due": row.loans_due,
+        "projected": row.projected,
+    }
+
+
+class VacancyTable(Table):
+    """The projected vacancy of each unit and staffing type at the end of the horizon."""
+
+    name = "vacancy"
+    title = gettext_lazy("Projected vacancy per unit")
+    per_page = 50
+    columns = [
+        Column("unit_name", gettext_lazy("Unit"), order="unit_code", link="unit_url"),
+        Column("unit_code", gettext_lazy("Code"), order="unit_code"),
+        *_VACANCY_COLUMNS,
+    ]
+
+    def source(self) -> list[Row]:
+        return [
+            {
+                **_vacancy_row(row),
+                "unit_name": row.unit_name,
+                "unit_code": row.unit_code,
+                "unit_url": unit_url(row.unit_code, self.day),
+            }
+            for row in self.context["result"].rows
+        ]
+
+
+class VacancyTotalsTable(Table):
+    """The projection rolled up per staffing type over the units listed."""
+
+    name = "totals"
+    title = gettext_lazy("Projected vacancy rolled up")
+    per_page = 20
+    columns = _VACANCY_COLUMNS
+
+    def source(self) -> list[Row]:
+        return [_vacancy_row(row) for row in self.context["result"].totals]
+
+
+class _WindowPage(Page):
+    """A forecast page with a form of conditions; an invalid form answers 400 with the form."""
+
+    nav = "forecasts"
+    form_class: type[ForecastForm]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.form = self.form_class(request.GET, user=request.user, day=self.day)
+        if not self.form.is_valid():
+            return render(
+                request,
+                self.template_name,
+                {
+                    "title": self.title,
+                    "nav": self.nav,
+                    "day": self.day,
+                    "day_invalid": self.day_invalid,
+                    "is_today": self.day == today(),
+                    "grants": selectors.user_grants(user=request.user),
+                    "form": self.form,
+                    "units": unit_options(user=request.user, day=self.day),
+                    "invalid": True,
+                    "tables": {},
+                    "tab": self.tab,
+                },
+                status=400,
+            )
+        self.compute()
+        return super().get(request, *args, **kwargs)
+
+    tab = ""
+
+    def compute(self) -> None:
+        raise NotImplementedError
+
+    def _conditions(self, table: Table) -> list[tuple[str, str]]:
+        conditions = super()._conditions(table)
+        return conditions[:1] + self.form.conditions() + conditions[1:]
+
+
+class LoansForecastView(_WindowPage):
+    """周转编制到期预测: loans in use on the day viewed falling due per month of the window."""
+
+    template_name = "web/forecasts/loans.html"
+    title = gettext_lazy("Loans falling due")
+    form_class = LoanForecastForm
+    tab = "loans"
+
+    def compute(self) -> None:
+        data = self.form.cleaned_data
+        self.result = loans_due_forecast(
+            user=self.request.user,
+            day=self.day,
+            start=data["start"],
+            months=data["months"],
+            unit_ids=self.form.unit_ids(),
+            staffing_type=data.get("staffing_type") or "",
+        )
+
+    def context(self) -> dict[str, Any]:
+        months = [m for m in self.result.by_month() if m["loans"]]
+        types = [t for t in StaffingType.values if any(x.staffing_type == t for x in self.result.loans)]
+        chart = {
+            "periods": [m["month"] for m in months],
+            "total": [m["quantity"] for m in months],
+            "series": [{"name": t, "data": [m["by_type"].get(t, 0) for m in months]} for t in types],
+            "total_label": _("Quantity"),
+        }
+        return {
+            "form": self.form,
+            "result": self.result,
+            "units": unit_options(user=self.request.user, day=self.day),
+            "chart": chart,
+            "tab": self.tab,
+            "last": add_months(self.result.start, self.result.months - 1),
+        }
+
+    def tables(self) -> list[Table]:
+        return [
+            LoansMonthTable(request=self.request, day=self.day, prefix="months", result=self.result),
+            LoansDueTable(request=self.request, day=self.day, prefix="loans", result=self.result),
+        ]
+
+
+class VacancyForecastView(_WindowPage):
+    """空编预测: approved − actual − reserved + retirements − loans falling due, per unit and rolled up."""
+
+    template_name = "web/forecasts/vacancy.html"
+    title = gettext_lazy("Projected vacancy")
+    form_class = VacancyForecastForm
+    tab = "vacancy"
+
+    def compute(self) -> None:
+        data = self.form.cleaned_data
+        self.result = vacancy_forecast(
+            user=self.request.user,
+            day=self.day,
+            months=data["months"],
+            unit_ids=self.form.unit_ids(),
+            staffing_type=data.get("staffing_type") or "",
+        )
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "form": self.form,
+            "result": self.result,
+            "units": unit_options(user=self.request.user, day=self.day),
+            "tab": self.tab,
+            "last": add_months(self.result.end, -1),
+        }
+
+    def tables(self) -> list[Table]:
+        return [
+            VacancyTotalsTable(request=self.request, day=self.day, prefix="totals", result=self.result),
+            VacancyTable(request=self.request, day=self.day, prefix="vacancy", result=self.result),
+        ]
+
+
 urlpatterns = [
     path("retirements/", RetirementForecastView.as_view(), name="retirements"),
+    path("loans/", LoansForecastView.as_view(), name="loans"),
+    path("vacancy/", VacancyForecastView.as_view(), name="vacancy"),
 ]

@@ -37,6 +37,7 @@ from bianzhi.registry.choices import (
     UnitKind,
 )
 from bianzhi.registry.models import PersonVersion, Suspension, TurnoverLoan, Unit, UnitVersion
+from bianzhi.registry.trees import subtree_ids
 from bianzhi.supervision.models import Alert, Severity
 from bianzhi.web import people, selectors
 from bianzhi.web.tables import Column, FilterSet, Row, Table, rows_matching
@@ -336,6 +337,10 @@ class PersonFilter(FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=PersonStatus.choices, empty_label=_("All statuses"), method="filter_status"
     )
+    # the units of one sequence as of D (the board's 党委序列 / 政府序列 figures, issue 15)
+    sequence = django_filters.ChoiceFilter(
+        label=_("Sequence"), choices=Sequence.choices, empty_label=_("All sequences"), method="filter_sequence"
+    )
     # on staff by default (PersonTable.source reads it): the box lists those not on staff too
     everyone = django_filters.BooleanFilter(
         label=_("Include people not on staff"),
@@ -365,6 +370,10 @@ class PersonFilter(FilterSet):
 
     def filter_everyone(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         return queryset
+
+    def filter_sequence(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        in_sequence = UnitVersion.objects.filter(UnitVersion.as_of(self.day), sequence=value)
+        return queryset.filter(unit_id__in=in_sequence.values("unit_id"))
 
     def filter_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(PersonVersion.with_status_on(self.day, value))
@@ -482,6 +491,12 @@ class AlertFilter(FilterSet):
         label=_("Severity"), choices=Severity.choices, empty_label=_("All severities")
     )
     unit = django_filters.CharFilter(label=_("Unit (code or name)"))
+    # with the unit's subordinates (the board's department figures, issue 15): read by AlertTable.filter_rows
+    subtree = django_filters.BooleanFilter(
+        label=_("Include subordinate units"),
+        method="filter_subtree",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     sequence = django_filters.ChoiceFilter(
         label=_("Sequence"), choices=Sequence.choices, empty_label=_("All sequences")
     )
@@ -489,6 +504,9 @@ class AlertFilter(FilterSet):
     class Meta:
         model = Alert
         fields: list[str] = []
+
+    def filter_subtree(self, queryset: Any, name: str, value: bool) -> Any:
+        return queryset
 
 
 class AlertTable(Table):
@@ -551,7 +569,7 @@ class AlertTable(Table):
     def prepare_filterset(self, filterset: FilterSet) -> None:
         _set_choices(filterset, "rule", sorted(selectors.rule_names().items(), key=lambda item: item[0]))
         if self.context.get("unit") is not None:
-            for name in ("unit", "sequence"):
+            for name in ("unit", "subtree", "sequence"):
                 del filterset.form.fields[name]
 
     def filter_rows(self, rows: list[Row], values: dict[str, Any]) -> list[Row]:
@@ -559,7 +577,12 @@ class AlertTable(Table):
             rows, rule=values.get("rule"), severity=values.get("severity"), sequence=values.get("sequence")
         )
         unit = (values.get("unit") or "").strip()
-        if unit and any(r["unit"] == unit for r in self._source):
+        if unit and values.get("subtree"):
+            top = Unit.objects.filter(code=unit).values_list("pk", flat=True).first()
+            ids = subtree_ids([top], day=self.day) if top is not None else set()
+            codes = set(Unit.objects.filter(pk__in=ids).values_list("code", flat=True))
+            rows = [r for r in rows if r["unit"] in codes]
+        elif unit and any(r["unit"] == unit for r in self._source):
             rows = [r for r in rows if r["unit"] == unit]
         elif unit:
             rows = [r for r in rows if unit in r["unit_name"]]

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from bianzhi.accounts.permissions import Action, can
+from bianzhi.core.dates import today
 from bianzhi.web import people, selectors
 from bianzhi.web.views import Page
 
@@ -38,4 +39,12 @@ class PersonDetailView(Page):
             "sees_changelog": can(user, Action.VIEW_CHANGELOG),
             "changes": people.person_change_rows(user=user, page=page),
             "may_correct": can(user, Action.CHANGE_PEOPLE, page.shown.unit),
+            # the procedures (issue 14): 离编 of a person on staff today, 核销 of one who left
+            "may_leave": page.latest.is_on_staff(today())
+            and can(user, Action.REQUEST_STAFFING, page.latest.unit)
+            and can(user, Action.CHANGE_PEOPLE, page.latest.unit),
+            "may_write_off": not page.latest.is_on_staff(today())
+            and page.latest.left_on is not None
+            and page.latest.written_off_date is None
+            and can(user, Action.WRITE_OFF, page.latest.unit),
         }

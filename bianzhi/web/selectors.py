@@ -681,12 +681,12 @@ def day_alerts(*, user: Any, day: dt.date) -> DayAlerts:
     )
     # their names (a name is not masked, domain.md §11): the version in force on D, else the latest
     person_names: dict[int, str] = {}
-    for person_pk, name in (
+    for named_pk, name in (
         PersonVersion.objects.filter(person_id__in=set(person_ids.values()), valid_from__lte=day)
         .order_by("person_id", "valid_from")
         .values_list("person_id", "name")
     ):
-        person_names[person_pk] = name
+        person_names[named_pk] = name
     rows = []
     for alert in raw:
         code = alert.get("unit") or ""

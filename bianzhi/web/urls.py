@@ -31,6 +31,11 @@ urlpatterns = [
     path("register/", include("bianzhi.web.register_forms")),
     # 用户管理 for the 编办管理员 (bianzhi/web/users.py): names ``web:users:<view>``.
     path("users/", include("bianzhi.web.users")),
+    # 通知 (bianzhi/web/notifications.py): names ``web:notifications:notification_<view>``.
+    path("notifications/", include("bianzhi.web.notifications")),
+    # 暂缓审批 (bianzhi/web/suspensions.py): names ``web:suspensions:suspension_<view>``.
+    path("suspensions/", include("bianzhi.web.suspensions")),
+    path("monitoring/", include("bianzhi.web.monitoring")),
     # 用编审批 (bianzhi/web/approvals.py): names ``web:approvals:<view>``.
     path("approvals/", include("bianzhi.web.approvals")),
     # 机构编制事项 and the ledger (bianzhi/web/matters.py): names ``web:matters:<view>``.

@@ -350,7 +350,10 @@ class AlertListView(Page):
         }
 
     def tables(self) -> list[Table]:
-        return [AlertTable(request=self.request, day=self.day, prefix="", alerts=self.alerts)]
+        # with first seen, cleared and the rows behind each alert (issue 15)
+        from bianzhi.web.monitoring import TracedAlertTable
+
+        return [TracedAlertTable(request=self.request, day=self.day, prefix="", alerts=self.alerts)]
 
 
 class LoginView(auth_views.LoginView):

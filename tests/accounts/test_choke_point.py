@@ -42,8 +42,14 @@ def test_each_role_may_take_exactly_its_actions(register, personas):
     expected = {
         "admin": set(Action),
         "officer": set(Action) - {Action.MANAGE_USERS},
-        "hr_a": {Action.VIEW, Action.CHANGE_PEOPLE, Action.VIEW_FULL_ID, Action.MANAGE_TOKENS},
-        "leader": {Action.VIEW, Action.MANAGE_TOKENS},
+        "hr_a": {
+            Action.VIEW,
+            Action.CHANGE_PEOPLE,
+            Action.VIEW_FULL_ID,
+            Action.MANAGE_TOKENS,
+            Action.REQUEST_STAFFING,  # 用编申请 (issue 14)
+        },
+        "leader": {Action.VIEW, Action.MANAGE_TOKENS, Action.APPROVE},  # decisions on requests (domain.md §11)
         "inspector": {Action.VIEW, Action.MANAGE_TOKENS},
         "auditor": {Action.VIEW, Action.VIEW_CHANGELOG, Action.MANAGE_TOKENS},
         "nobody": {Action.MANAGE_TOKENS},

@@ -56,6 +56,16 @@ def _suspension_path(action: str = "") -> Callable[[dict[str, Any], Persona], st
     return build
 
 
+def _notification_path() -> Callable[[dict[str, Any], Persona], str]:
+    def build(ctx: dict[str, Any], persona: Persona) -> str:
+        from bianzhi.core.models import Notification
+
+        owner = persona.user or ctx["admin"]  # anonymous: someone's, refused with 401 anyway
+        return f"/notifications/{Notification.objects.create(user=owner, title='待办').pk}/read"
+
+    return build
+
+
 def _upload_path(action: str = "") -> Callable[[dict[str, Any], Persona], str]:
     def build(ctx: dict[str, Any], persona: Persona) -> str:
         from bianzhi.registry.services import workbook_upload_create
@@ -239,6 +249,10 @@ OPS = [
     Op("alerts_stored", "GET", "/alerts", "/alerts", EVERY_ROLE),
     Op("alert_runs", "GET", "/alerts/runs", "/alerts/runs", EVERY_ROLE),
     Op("alert_run_create", "POST", "/alerts/runs", "/alerts/runs", WRITERS, ok=201, json={"as_of": "2026-06-30"}),
+    Op("alert_history", "GET", "/alerts/history", "/alerts/history", EVERY_ROLE),
+    Op("alert_history_b", "GET", "/alerts/history", "/alerts/history?unit=B", SEES_B, hidden=frozenset({"hr_a"})),
+    Op("forecast_loans", "GET", "/forecasts/loans", "/forecasts/loans?start=2026-01&months=24", EVERY_ROLE),
+    Op("forecast_vacancy", "GET", "/forecasts/vacancy", "/forecasts/vacancy?months=12", EVERY_ROLE),
     Op(
         "forecast_retirements",
         "GET",
@@ -268,6 +282,10 @@ OPS = [
         WRITERS,
         json={"reason": "测试", "sheets": {"编制": [{"机构代码": "B", "编制类型": "行政编制", "核定数": 4}]}},
     ),
+    # notifications: every authenticated user reads and marks their own (another's: tests/web/test_notifications_page.py)
+    Op("notification_list", "GET", "/notifications", "/notifications", AUTHENTICATED),
+    Op("notification_read", "POST", "/notifications/{notification_id}/read", _notification_path(), AUTHENTICATED),
+    Op("notification_read_all", "POST", "/notifications/read-all", "/notifications/read-all", AUTHENTICATED),
     # the change log
     Op("change_list", "GET", "/changes", "/changes", LOG_READERS),
     Op("change_detail", "GET", "/changes/{change_set_id}", lambda ctx, p: f"/changes/{ctx['change_set']}", LOG_READERS),
@@ -279,6 +297,22 @@ OPS = [
         LOG_READERS,
     ),
 ]
+
+
+# the procedures of staffing use (issue 14): their rows live beside their tests
+from tests.approvals.matrix_ops import approval_ops  # noqa: E402
+
+OPS += approval_ops(Op, writers=WRITERS, every=EVERY_ROLE, sees_a=SEES_A)
+
+# 机构编制事项 and the ledger (issue 14): their rows live beside their tests
+from tests.matters.matrix_ops import matter_ops  # noqa: E402
+
+OPS += matter_ops(Op, writers=WRITERS, every=EVERY_ROLE, sees_a=SEES_A)
+
+# 全局一屏 (issue 15): its rows live beside its tests
+from tests.dashboard.matrix_ops import board_ops  # noqa: E402
+
+OPS += board_ops(Op, every=EVERY_ROLE, sees_a=SEES_A)
 
 
 def test_the_table_covers_every_operation_of_the_schema(client):
@@ -307,7 +341,7 @@ def test_operation_is_allowed_and_refused_by_role(op, context, personas, api):
             persona,
             op.method,
             path,
-            json=op.json,
+            json=op.json(context, persona) if callable(op.json) else op.json,
             multipart=op.multipart() if op.multipart else None,
             session=op.session,
         )
@@ -361,3 +395,9 @@ def test_hr_officer_cannot_move_a_person_of_its_unit_to_another_unit(register, p
 
 def test_a_registers_sheets_are_what_the_personas_see(register):
     assert [u["机构代码"] for u in register_sheets()["机构"]] == ["A", "A-01", "AS", "B", "B-01", "BS"]
+
+
+# 问题整改 (issue 15): its rows live beside its tests
+from tests.rectification.matrix_ops import problem_ops  # noqa: E402
+
+OPS += problem_ops(Op, writers=WRITERS, every=EVERY_ROLE, sees_a=SEES_A)

@@ -119,6 +119,24 @@ def _get_operations() -> list[tuple[str, list[str]]]:
     return operations
 
 
+def _matter_ids() -> list[int]:
+    from bianzhi.matters.models import Matter
+
+    return list(Matter.objects.values_list("pk", flat=True))
+
+
+def _stored_ids(app: str, model: str) -> list[int]:
+    from django.apps import apps
+
+    return list(apps.get_model(app, model).objects.values_list("pk", flat=True))
+
+
+def _slip_number(pk: int) -> str:
+    from bianzhi.approvals.models import Slip
+
+    return Slip.objects.get(pk=pk).number
+
+
 def _calls(district, path: str, query: list[str]) -> list[str]:
     """The concrete requests that sweep one GET operation."""
     from bianzhi.accounts.privacy import person_ref
@@ -132,6 +150,17 @@ def _calls(district, path: str, query: list[str]) -> list[str]:
         "suspension_id": [str(pk) for pk in Suspension.objects.values_list("pk", flat=True)],
         "change_set_id": [str(pk) for pk in ChangeSet.objects.values_list("pk", flat=True)],
         "upload_id": [str(pk) for pk in WorkbookUpload.objects.values_list("pk", flat=True)] or ["1"],
+        # 机构编制事项 (issue 14): every stored matter, or one that does not exist (tests/matters/ sweep their text)
+        "matter_id": [str(pk) for pk in _matter_ids()] or ["1"],
+        # 问题整改 (issue 15): every stored problem and attachment, or ones that do not exist (tests/rectification/
+        # sweep their free text)
+        "problem_id": [str(pk) for pk in _stored_ids("rectification", "Problem")] or ["1"],
+        "attachment_id": [str(pk) for pk in _stored_ids("rectification", "ProblemAttachment")] or ["1"],
+        # 用编审批 (issue 14): every stored request, plan and slip, or ones that do not exist (tests/approvals/
+        # sweep their free text)
+        "request_id": [str(pk) for pk in _stored_ids("approvals", "StaffingRequest")] or ["1"],
+        "plan_id": [str(pk) for pk in _stored_ids("approvals", "StaffingPlan")] or ["1"],
+        "number": [_slip_number(pk) for pk in _stored_ids("approvals", "Slip")] or ["YB-2026-0001"],
     }
     names = re.findall(r"{(\w+)}", path)
     for name in names:

@@ -147,12 +147,14 @@ def test_person_write_by_the_unit_hr_officer_is_logged_as_that_user(register, pe
     logged = api(personas["admin"], "GET", f"/changes/{change_set.pk}/records").json()["items"]
     assert [(r["entity"], r["key"], r["action"]) for r in logged] == [("人员", newcomer["身份证号"], "update")]
     assert logged[0]["after"] == {"职务": "科员"}
-    # Leaving: status and date through the same door.
+    # Leaving: not through this door for a unit HR officer (issue 14: the status changes only through
+    # the leaving procedure, POST /people/{id}/leave); the office's correction still can, bypassing it.
     left = {**body, "status": "调出", "left_date": "2026-08-31", "effective": "2026-08-31"}
-    assert (
-        api(personas["hr_a"], "PUT", f"/people/{newcomer['身份证号']}", json={"reason": "测试", **left}).status_code
-        == 200
-    )
+    refused = api(personas["hr_a"], "PUT", f"/people/{newcomer['身份证号']}", json={"reason": "测试", **left})
+    assert refused.status_code == 403 and refused.json()["code"] == "procedure_required"
+    corrected = api(personas["officer"], "PUT", f"/people/{newcomer['身份证号']}", json={"reason": "测试", **left})
+    assert corrected.status_code == 200
+    assert ChangeSet.objects.get(pk=corrected.json()["change_set"]).bypasses_approval is True
     version = PersonVersion.objects.filter(person__id_number=newcomer["身份证号"]).latest("valid_from")
     assert version.status == "调出" and version.left_date == dt.date(2026, 8, 31)
 

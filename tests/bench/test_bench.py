@@ -27,6 +27,7 @@ def test_small_benchmark_agrees_with_its_floor(tmp_path, monkeypatch):
         monkeypatch.setenv("BENCH_DATABASE_URL", os.environ["DATABASE_URL"])
     monkeypatch.setattr(run, "ROOT", tmp_path)
     monkeypatch.setenv("BIANZHI_COLUMNAR_MIN_ROWS", "1")  # the fast lanes, as at province scale
+    monkeypatch.setenv("BENCH_BOARD_SECONDS", "2")  # the board's load step runs (PostgreSQL), briefly
     (tmp_path / "bench" / "out").mkdir(parents=True)
     workbook = to_xlsx(folder, tmp_path / "province.xlsx")
     result = run.bench_engine(engine, folder, run.total_rows(folder), workbook)
@@ -39,6 +40,8 @@ def test_small_benchmark_agrees_with_its_floor(tmp_path, monkeypatch):
     assert result["quota_change_alerts"] >= 1  # the unit is over-staffed after its quota cut
     assert result["alert_counts"] == result["floor_counts"]
     assert set(result["alert_counts"]) >= {"over_staffing", "mixed_staffing", "late_write_off"}
+    if engine == "postgresql":  # GET /api/v1/board under 20 users: answered, without errors
+        assert result["board"]["requests"] > 0 and result["board"]["errors"] == 0
 
 
 def _register_shape(engine: str, where, prefix: str) -> dict[str, object]:

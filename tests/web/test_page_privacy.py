@@ -229,6 +229,23 @@ NOT_PAGES = {
     "web:users:grant_revoke",
     "web:users:password_reset",
     "web:users:user_lock",
+    # 通知 (tests/web/test_notifications_page.py): marking read is POST only.
+    "web:notifications:notification_read",
+    "web:notifications:notification_read_all",
+    # 用编审批 (tests/web/test_approvals_pages.py): POST only.
+    "web:approvals:request_action",
+    "web:approvals:person_write_off",
+    "web:approvals:plan_approve",
+    # 监测运行 (tests/web/test_monitoring_pages.py): starting a run is POST only.
+    "web:monitoring:run_start",
+    # 机构编制事项 (tests/matters/test_matter_pages.py): a step is POST only.
+    "web:matters:matter_step",
+    # 问题整改 (tests/rectification/test_problem_pages.py): POST only.
+    "web:problems:problem_from_alert",
+    "web:problems:problem_answer",
+    "web:problems:problem_return",
+    "web:problems:problem_close",
+    "web:problems:problem_attach",
 }
 #: Pages other work adds (the user's own account, the change log's verification): swept once they exist.
 LATER_PAGES = ("web:account:verify", "web:account:two_factor", "web:account:password_change", "web:audit:verify")
@@ -297,6 +314,52 @@ def every_url() -> list[str]:
         # The unit tree's child rows (issue 16), plain and sorted by 超编 with one staffing type.
         urls.append(f"/units/{code}/children/?{day}")
         urls.append(f"/units/{code}/children/?{day}&sort=-over&staffing_type=事业编制")
+    # 用编审批 (issue 14, bianzhi/web/approvals.py): the lists, the queue, a unit's figures, the menu, a
+    # request, a slip's onboarding form and documents, the onboarding notice, 离编 of each person, 核销, plans.
+    urls += ["/approvals/", "/approvals/?state=submitted", "/approvals/nav/", "/approvals/queue/"]
+    urls += [f"/approvals/figures/?unit={code}" for code in ("A", "BS")]
+    urls += ["/approvals/requests/1/", "/approvals/slips/YB-2026-0001/onboard/", "/approvals/slips/YB-2026-0001/docx/"]
+    urls += ["/approvals/onboardings/1/pdf/", "/approvals/leave/", "/approvals/write-offs/", "/approvals/plans/"]
+    urls += [f"/approvals/people/{person_ref(pk)}/leave/" for pk in [0, *Person.objects.values_list("pk", flat=True)]]
+    # 通知 and 暂缓审批 (tests/web/test_notifications_page.py, test_suspension_pages.py): the lists (the lifted
+    # suspension's reasons quote numbers), the start form and the lift form of each suspension.
+    urls += ["/notifications/", "/notifications/?unread=1"]
+    urls += [f"/suspensions/?state={state}" for state in ("in_force", "lifted", "all")]
+    urls += ["/suspensions/?state=all&unit=B", "/suspensions/new/", "/suspensions/new/?unit=B"]
+    urls += [f"/suspensions/{pk}/lift/" for pk in range(1, 5)]
+    # 问题整改 (issue 15, bianzhi/web/problems.py; tests/rectification/test_problem_privacy.py sweeps them with
+    # problems stored): the list and its export, the forms, the package, the alert panel, the unit sections.
+    urls += ["/problems/", "/problems/?export=problems", "/problems/?overdue=1", "/problems/new/"]
+    urls += [
+        "/problems/new/?alert=1",
+        "/problems/package.zip",
+        "/problems/package.zip?unit=B",
+        f"/problems/alerts/?{day}",
+    ]
+    urls += [f"/problems/units/{code}/" for code in UNITS]
+    urls += ["/problems/1/", "/problems/1/attachments/1/", "/problems/1/notice.docx"]
+    # 机构编制事项 and the ledger (issue 14, bianzhi/web/matters.py): the list, the editor, a matter, its
+    # decision, and every unit's ledger with the slider's partial (tests/matters/ sweep a matter's text).
+    urls += ["/matters/", "/matters/?state=draft", "/matters/new/", "/matters/new/?kind=分设", "/matters/ledger/"]
+    urls += ["/matters/1/", "/matters/1/edit/", "/matters/1/document.docx"]
+    for code in UNITS:
+        urls += [
+            f"/matters/ledger/{code}/",
+            f"/matters/ledger/{code}/register/?i=0",
+            f"/matters/ledger/{code}/register/?{day.replace('as_of', 'day')}",
+        ]
+    # 监测运行, 预警历史 and the forecast tabs (issue 15, bianzhi/web/monitoring.py, forecasts.py)
+    urls += ["/monitoring/", "/monitoring/history/", "/monitoring/history/?export=history"]
+    urls += ["/monitoring/history/?rule=over_retirement_age&export=history"]
+    urls += [f"/monitoring/units/{code}/history/" for code in UNITS]
+    urls += [f"/forecasts/loans/?{day}", f"/forecasts/loans/?{day}&start=2025-12&months=14&export=loans"]
+    urls += [f"/forecasts/loans/?{day}&start=2025-12&months=14&export=months"]
+    urls += [f"/forecasts/vacancy/?{day}", f"/forecasts/vacancy/?{day}&export=vacancy"]
+    urls += [f"/forecasts/vacancy/?{day}&export=totals", f"/forecasts/vacancy/?{day}&unit=B&subtree=1&months=60"]
+    # 全局一屏 (issue 15, bianzhi/web/board.py): each dimension; its retirement months (60 from the day, per
+    # year for a masked role) leave out the months the personas retire in, as the forecast's windows do.
+    urls += [f"/board/?{day}", f"/board/?{day}&dimension=party", f"/board/?{day}&dimension=government"]
+    urls += [f"/board/?{day}&dimension=department&unit={code}" for code in ("A", "B")]
     return urls
 
 

@@ -294,3 +294,15 @@ def test_the_export_keeps_the_pinyin_order_and_the_on_staff_default(personas, lo
     # the same people as the page: those on staff on the day
     assert len(names) == client.get(f"/people/?as_of={DAY}").context["tables"]["people"].count
     assert "孙退" not in names
+
+
+def test_the_page_offers_leaving_to_who_may_record_it(personas):
+    """离编 (issue 14) from the person page: the staffing officer and the HR officer of the person's unit
+    see the button, leading to the leaving form; a leader does not."""
+    url = f"/people/{person_ref(pk_of(PA))}/"
+    page = text(client_for(personas["officer"]).get(url))
+    assert 'data-testid="leave"' in page
+    assert f'href="/approvals/people/{person_ref(pk_of(PA))}/leave/"' in page
+    assert client_for(personas["officer"]).get(f"/approvals/people/{person_ref(pk_of(PA))}/leave/").status_code == 200
+    assert 'data-testid="leave"' not in text(client_for(personas["leader"]).get(url))
+    assert 'data-testid="write-off"' not in page  # on staff: nothing to write off

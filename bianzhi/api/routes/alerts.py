@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StrictBool
 
 from bianzhi.accounts.permissions import (
     Action,
@@ -35,11 +36,15 @@ from bianzhi.api.common import day_or_today, paginate, replies, require, require
 from bianzhi.api.errors import ApiError, not_found, unit_not_found
 from bianzhi.api.schemas import MAX_ID, BodyIn, Day, Month, Page, PageParams, UnitCode
 from bianzhi.core.dates import add_months, today
-from bianzhi.registry.models import PersonVersion, Unit
-from bianzhi.supervision.models import Alert, MonitoringRun, Severity
+from bianzhi.registry.choices import Sequence as SequenceChoice
+from bianzhi.registry.choices import StaffingType
+from bianzhi.registry.models import PersonVersion, Unit, UnitVersion
+from bianzhi.supervision.forecasts import loans_due_forecast, vacancy_forecast
+from bianzhi.supervision.history import tracks_for
+from bianzhi.supervision.models import Alert, AlertTrack, MonitoringRun, Severity
 from bianzhi.supervision.rulebook import all_rules, effective_rules
-from bianzhi.supervision.selectors import current_alerts, retirements_forecast
-from bianzhi.supervision.services import alerts_evaluate, monitoring_run
+from bianzhi.supervision.selectors import alert_history, current_alerts, retirements_forecast
+from bianzhi.supervision.services import alerts_evaluate, fingerprint, monitoring_run
 
 router = Router(tags=["监测预警"])
 
@@ -101,6 +106,14 @@ class StoredAlertOut(AlertOut):
     id: int | None = Field(None, description="预警编号（即时计算的为空）")
     run: int | None = Field(None, description="发现该预警的监测运行编号（即时计算的为空）")
     as_of: dt.date = Field(..., description="监测日期")
+    first_seen: dt.date | None = Field(
+        None,
+        description="首次发现日期：连续发现该预警的各次运行中第一次的监测日期（尚无记录的为空；"
+        "身份证号脱敏时，由退休月份触发的预警为空）",
+    )
+    cleared: dt.date | None = Field(
+        None, description="消除日期：查看以往日期时，其后第一次覆盖该预警而未再发现它的运行的监测日期；仍存在的为空"
+    )
 
 
 class AlertPage(Page[AlertOut]):
@@ -151,6 +164,23 @@ class EvaluateFilters(AlertFilters):
 class StoredFilters(AlertFilters):
     as_of: Day | None = Field(None, description="日期（默认最近一次监测运行的监测日期，尚无运行时为今天）")
     run: int | None = Field(None, ge=1, le=MAX_ID, description="只看该次监测运行自己保存的预警")
+    sequence: SequenceChoice | None = Field(
+        None, description="序列：只列截至日期（指定 run 时为该运行的监测日期）所在机构属于该序列的预警"
+    )
+
+
+def sequence_codes(sequence: str | None, day: dt.date) -> set[str] | None:
+    """Codes of the units of ``sequence`` as of D (active or not, as the alerts page reads them)."""
+    if not sequence:
+        return None
+    rows = UnitVersion.objects.filter(UnitVersion.as_of(day), sequence=sequence).values_list("unit__code", flat=True)
+    return set(rows)
+
+
+def _narrowed(codes: set[str] | None, sequence: set[str] | None) -> set[str] | None:
+    if sequence is None:
+        return codes
+    return sequence if codes is None else codes & sequence
 
 
 def _rule_names() -> dict[str, str]:
@@ -228,6 +258,18 @@ def _masked_value(value: Any, derived: list[str]) -> Any:
     if isinstance(value, dict):
         return {k: _masked_value(v, derived) for k, v in value.items()}
     return value
+
+
+def _birth_timed(viewer: _Viewer, alert: dict[str, Any]) -> bool:
+    """Whether the dates of ``alert``'s history would give away a birth-derived month to the viewer
+    (an alert that fires from a retirement month, about a person seen masked: domain.md §11)."""
+    return bool(alert.get("person")) and any(alert.get(k) for k in _BIRTH_MONTH_KEYS) and not viewer.whole(alert)
+
+
+def _track_dates(viewer: _Viewer, alert: dict[str, Any], track: AlertTrack | None) -> dict[str, Any]:
+    if track is None or _birth_timed(viewer, alert):
+        return {"first_seen": None, "cleared": None}
+    return {"first_seen": track.first_seen_on, "cleared": track.cleared_on}
 
 
 def _unit_codes(request: HttpRequest, filters: AlertFilters, day: dt.date) -> set[str] | None:
@@ -313,12 +355,24 @@ def stored_alerts(request: HttpRequest, filters: Query[StoredFilters], page: Que
         latest = MonitoringRun.objects.filter(finished_at__isnull=False).order_by("-started_at", "-id").first()
         day = latest.as_of if latest is not None else today()
     current = current_alerts(day=day)
-    codes = _unit_codes(request, filters, day)
+    codes = _narrowed(_unit_codes(request, filters, day), sequence_codes(filters.sequence, day))
     entries = [e for e in current.entries if _matches(e.alert, filters, codes)]
     viewer = _Viewer(request.user, {e.alert["unit"] for e in entries if e.alert.get("unit")})
     visible = [e for e in entries if viewer.sees(e.alert, day)]
     names = _rule_names()
-    listed = paginate(visible, page, lambda e: {**viewer.show(e.alert, names), "id": e.id, "run": e.run, "as_of": day})
+    shown = visible[page.offset : page.offset + page.limit]
+    tracks = tracks_for((fingerprint(e.alert) for e in shown), day)
+
+    def out(entry: Any) -> dict[str, Any]:
+        return {
+            **viewer.show(entry.alert, names),
+            "id": entry.id,
+            "run": entry.run,
+            "as_of": day,
+            **_track_dates(viewer, entry.alert, tracks.get(fingerprint(entry.alert))),
+        }
+
+    listed = {"total": len(visible), "limit": page.limit, "offset": page.offset, "items": [out(e) for e in shown]}
     return {
         **listed,
         "run": current.full_run.pk if current.full_run else None,
@@ -354,7 +408,7 @@ def _run_alerts(request: HttpRequest, filters: StoredFilters, page: PageParams, 
         qs = qs.filter(rule=filters.rule)
     if filters.severity:
         qs = qs.filter(severity=filters.severity)
-    codes = _unit_codes(request, filters, run.as_of)
+    codes = _narrowed(_unit_codes(request, filters, run.as_of), sequence_codes(filters.sequence, run.as_of))
     if codes is not None:
         qs = qs.filter(unit_code__in=codes)
     qs = restrict(qs, request.user, Action.VIEW)
@@ -365,12 +419,14 @@ def _run_alerts(request: HttpRequest, filters: StoredFilters, page: PageParams, 
     rows = list(qs[page.offset : page.offset + page.limit])
     viewer = _Viewer(request.user, {a.unit_code for a in rows if a.unit_code})
     names = _rule_names()
+    tracks = tracks_for((a.fingerprint for a in rows), run.as_of)
     items = [
         {
             **viewer.show({**a.data, "rule": a.rule, "severity": a.severity, "message": a.message}, names),
             "id": a.pk,
             "run": run.pk,
             "as_of": run.as_of,
+            **_track_dates(viewer, {**a.data, "rule": a.rule}, tracks.get(a.fingerprint)),
         }
         for a in rows
     ]
@@ -438,14 +494,114 @@ def _run_out(run: MonitoringRun, *, visible: set[str] | None = None, count: int 
 
 class RunIn(BodyIn):
     as_of: Day | None = Field(None, description="监测日期（默认今天）")
+    background: StrictBool = Field(
+        False,
+        description="true：作为后台任务运行（由 bianzhi db_worker 执行），立即答复 202；完成后该运行出现在监测运行列表中",
+    )
 
 
-@router.post("/alerts/runs", response=replies({201: RunOut}, 400), summary="执行并保存一次监测")
+class RunJobOut(Schema):
+    task: str = Field(..., description="后台任务编号")
+    status: str = Field(..., description="任务状态，如 READY（排队中）、SUCCESSFUL（已完成）")
+    as_of: dt.date = Field(..., description="监测日期")
+    run: int | None = Field(None, description="已完成时为保存的监测运行编号")
+
+
+@router.post("/alerts/runs", response=replies({201: RunOut, 202: RunJobOut}, 400), summary="执行并保存一次监测")
 def run_create(request: HttpRequest, data: RunIn) -> Any:
-    """对截至某日的数据运行全部启用的规则并保存结果，便于追踪每条预警的出现与消除。"""
+    """对截至某日的数据运行全部启用的规则并保存结果，便于追踪每条预警的出现与消除（首次发现、消除日期）。
+    background 为 true 时作为后台任务运行，答复 202 和任务编号。"""
     require(request, Action.MONITOR)
-    run, _ = monitoring_run(as_of=day_or_today(data.as_of))
+    day = day_or_today(data.as_of)
+    if data.background:
+        from bianzhi.supervision.tasks import run_monitoring
+
+        result = run_monitoring.enqueue(day.isoformat())
+        done = result.status.name == "SUCCESSFUL"
+        return Status(
+            202,
+            {
+                "task": str(result.id),
+                "status": result.status.name,
+                "as_of": day,
+                "run": result.return_value if done else None,
+            },
+        )
+    run, _ = monitoring_run(as_of=day)
     return Status(201, _run_out(run))
+
+
+class HistoryOut(Schema):
+    id: int = Field(..., description="预警历史编号")
+    rule: str = Field(..., description="规则编号")
+    rule_name: str = Field(..., description="规则名称")
+    severity: str = Field(..., description="严重程度（最近一次发现时）")
+    message: str = Field(..., description="最近一次发现时的说明（按角色脱敏）")
+    unit: str | None = Field(None, description="机构代码")
+    region: str | None = Field(None, description="区划代码")
+    person: str | None = Field(None, description="身份证号（按角色脱敏）")
+    data: dict[str, Any] = Field(default_factory=dict, description="规则的其余键")
+    first_seen: dt.date | None = Field(
+        None, description="首次发现日期（身份证号脱敏时，由退休月份触发的预警的各日期与运行编号均为空）"
+    )
+    first_seen_run: int | None = None
+    last_seen: dt.date | None = Field(None, description="最近一次发现的监测日期")
+    last_seen_run: int | None = None
+    cleared: dt.date | None = Field(None, description="消除日期：第一次覆盖该预警而未再发现它的运行的监测日期")
+    cleared_run: int | None = None
+    open: bool = Field(..., description="是否仍存在")
+
+
+class HistoryFilters(Schema):
+    unit: UnitCode | None = Field(None, description="机构代码")
+    subtree: bool = Field(False, description="包括该机构的全部下属机构")
+    rule: str | None = Field(None, max_length=64, pattern=r"^[a-z0-9_]+$", description="规则编号")
+    open: bool | None = Field(None, description="true 只看仍存在的，false 只看已消除的")
+
+
+@router.get("/alerts/history", response=replies({200: Page[HistoryOut]}, 404), summary="预警历史")
+def history_list(request: HttpRequest, filters: Query[HistoryFilters], page: Query[PageParams]) -> dict[str, Any]:
+    """各条预警的来龙去脉（domain.md §4）：首次发现、最近发现与消除的日期和监测运行，按首次发现日期由近及远。
+    可按机构（含下属机构）、规则和是否仍存在筛选；单位人事干部只看到本单位及下属机构的预警；
+    区划的超限额预警只有能看全区的角色可见。身份证号按角色脱敏。"""
+    require_somewhere(request, Action.VIEW)
+    _check_rule(filters.rule)
+    day = today()
+    try:
+        ids = selectors.units_filter(user=request.user, code=filters.unit, subtree=filters.subtree, day=day)
+    except LookupError:
+        raise unit_not_found(filters.unit) from None
+    codes = None if ids is None else set(Unit.objects.filter(pk__in=ids).values_list("code", flat=True))
+    tracks = alert_history(user=request.user, unit_codes=codes, rule=filters.rule or "", open=filters.open)
+    names = _rule_names()
+    if scope(request.user, Action.VIEW_FULL_ID).everything:  # nothing hidden: a page straight from the database
+        chunk = list(tracks[page.offset : page.offset + page.limit])
+        viewer = _Viewer(request.user, {t.unit_code for t in chunk if t.unit_code})
+        visible: Any = tracks
+    else:
+        viewer = _Viewer(request.user, set(tracks.exclude(unit_code="").values_list("unit_code", flat=True).distinct()))
+        visible = [t for t in tracks if viewer.sees(_track_alert(t), day)]
+
+    def out(track: AlertTrack) -> dict[str, Any]:
+        alert = _track_alert(track)
+        timed = not _birth_timed(viewer, alert)
+        return {
+            **viewer.show(alert, names),
+            "id": track.pk,
+            "first_seen": track.first_seen_on if timed else None,
+            "first_seen_run": track.first_seen_run_id if timed else None,
+            "last_seen": track.last_seen_on if timed else None,
+            "last_seen_run": track.last_seen_run_id if timed else None,
+            "cleared": track.cleared_on if timed else None,
+            "cleared_run": track.cleared_run_id if timed else None,
+            "open": track.open,
+        }
+
+    return paginate(visible, page, out)
+
+
+def _track_alert(track: AlertTrack) -> dict[str, Any]:
+    return {**track.data, "rule": track.rule, "severity": track.severity, "message": track.message}
 
 
 # ---------------------------------------------------------------- forecasts
@@ -469,6 +625,10 @@ class RetirementPage(Page[RetirementOut]):
 
 
 class RetirementFilters(Schema):
+    as_of: Day | None = Field(
+        None, description="截至日期（默认今天）：预测该日在编、所在机构该日在设的人员；起始月份默认该日所在月份"
+    )
+    sequence: SequenceChoice | None = Field(None, description="序列：只列截至日期所在机构属于该序列的人员")
     start: Month | None = Field(None, description="起始月份 YYYY-MM（默认本月，可早于本月）")
     months: int = Field(12, ge=1, le=600, description="月数（默认 12）")
     unit: UnitCode | None = Field(None, description="机构代码")
@@ -483,7 +643,7 @@ def retirement_forecast(
     N 个月内的（domain.md §6），按月份、机构、身份证号排序；身份证号按角色脱敏。身份证号脱敏的人员只给退休年份，
     且只要查询范围与其退休年份有交集即列出（不随起始月份在年内移动，不泄露出生月份）。"""
     require_somewhere(request, Action.VIEW)
-    day = today()
+    day = filters.as_of or today()
     start = dt.date(int(filters.start[:4]), int(filters.start[5:7]), 1) if filters.start else day.replace(day=1)
     start_label = f"{start.year:04d}-{start.month:02d}"
     if add_months(start, filters.months).year > 2299:
@@ -500,6 +660,7 @@ def retirement_forecast(
     codes = {r["unit"] for r in rows}
     viewer = _Viewer(request.user, codes)
     wanted = None if ids is None else set(Unit.objects.filter(pk__in=ids).values_list("code", flat=True))
+    wanted = _narrowed(wanted, sequence_codes(filters.sequence, day))
     visible = []
     for r in rows:
         if not viewer.sees(r, day) or (wanted is not None and r["unit"] not in wanted):
@@ -533,4 +694,155 @@ def retirement_forecast(
         "items": items,
         "start": start_label,
         "months": filters.months,
+    }
+
+
+class ForecastWindow(Schema):
+    start: Month | None = Field(None, description="起始月份 YYYY-MM（默认截至日期所在月份）")
+    months: int = Field(12, ge=1, le=600, description="月数（默认 12）")
+    as_of: Day | None = Field(None, description="截至日期：看这一天在用的周转编制（默认今天）")
+    unit: UnitCode | None = Field(None, description="机构代码")
+    subtree: bool = Field(False, description="包括该机构的全部下属机构")
+    staffing_type: str | None = Field(None, max_length=8, description="编制类型")
+
+
+class LoanDueOut(Schema):
+    unit: str = Field(..., description="机构代码")
+    unit_name: str = Field(..., description="机构名称")
+    staffing_type: str = Field(..., description="编制类型")
+    quantity: int = Field(..., description="数量")
+    start_date: dt.date = Field(..., description="使用日期")
+    due_date: dt.date = Field(..., description="回收日期")
+    month: str = Field(..., description="到期月份 YYYY-MM")
+
+
+class LoanMonthOut(Schema):
+    month: str = Field(..., description="到期月份 YYYY-MM")
+    loans: int = Field(..., description="到期的周转编制笔数")
+    quantity: int = Field(..., description="到期数量合计")
+    by_type: dict[str, int] = Field(default_factory=dict, description="按编制类型的到期数量")
+
+
+class LoanDuePage(Page[LoanDueOut]):
+    as_of: dt.date
+    start: str = Field(..., description="起始月份 YYYY-MM")
+    months: int
+    quantity: int = Field(..., description="窗口内到期数量合计（全部条目，不只本页）")
+    by_month: list[LoanMonthOut] = Field(default_factory=list, description="有到期的各月份（按月份先后）")
+
+
+def _window_units(request: HttpRequest, filters: Any, day: dt.date) -> set[int] | None:
+    if filters.staffing_type and filters.staffing_type not in StaffingType.values:
+        raise ApiError(
+            422,
+            f"编制类型“{filters.staffing_type}”无效",
+            errors=[{"location": "query.staffing_type", "message": "应为 " + "、".join(StaffingType.values)}],
+        )
+    try:
+        return selectors.units_filter(user=request.user, code=filters.unit, subtree=filters.subtree, day=day)
+    except LookupError:
+        raise unit_not_found(filters.unit) from None
+
+
+@forecasts.get("/forecasts/loans", response=replies({200: LoanDuePage}, 404), summary="周转编制到期预测")
+def loans_due(request: HttpRequest, filters: Query[ForecastWindow], page: Query[PageParams]) -> dict[str, Any]:
+    """截至日期在用的周转编制中，回收日期落在起始月份起 N 个月内的（domain.md §6），按回收日期、机构排序，
+    并按月份汇总到期笔数和数量。单位人事干部只看到本单位及下属机构的。"""
+    require_somewhere(request, Action.VIEW)
+    day = day_or_today(filters.as_of)
+    start = dt.date(int(filters.start[:4]), int(filters.start[5:7]), 1) if filters.start else day.replace(day=1)
+    if add_months(start, filters.months).year > 2299:
+        raise ApiError(422, "预测范围超出 2299 年", errors=[{"location": "query.months", "message": "月数过大"}])
+    ids = _window_units(request, filters, day)
+    result = loans_due_forecast(
+        user=request.user,
+        day=day,
+        start=start,
+        months=filters.months,
+        unit_ids=ids,
+        staffing_type=filters.staffing_type or "",
+    )
+    listed = paginate(
+        result.loans,
+        page,
+        lambda loan: {
+            "unit": loan.unit_code,
+            "unit_name": loan.unit_name,
+            "staffing_type": loan.staffing_type,
+            "quantity": loan.quantity,
+            "start_date": loan.start_date,
+            "due_date": loan.due_date,
+            "month": loan.month,
+        },
+    )
+    return {
+        **listed,
+        "as_of": day,
+        "start": f"{start.year:04d}-{start.month:02d}",
+        "months": filters.months,
+        "quantity": result.quantity,
+        "by_month": [m for m in result.by_month() if m["loans"]],
+    }
+
+
+class VacancyOut(Schema):
+    unit: str | None = Field(None, description="机构代码（合计行为空）")
+    unit_name: str = Field("", description="机构名称")
+    staffing_type: str = Field(..., description="编制类型")
+    approved: int = Field(..., description="核定数（含在用周转编制）")
+    actual: int = Field(..., description="实有人数")
+    reserved: int = Field(..., description="在途（已核准未使用的用编数）")
+    usable: int = Field(..., description="可用 = 核定 − 实有 − 在途")
+    retiring: int = Field(..., description="预测期末之前达到退休月份的在编人数（含已超龄未退的）")
+    loans_due: int = Field(..., description="预测期末之前到期的在用周转编制数量（含已逾期的）")
+    projected: int = Field(..., description="预计空编 = 可用 + 退休 − 到期周转编制（可为负数）")
+
+
+class VacancyPage(Page[VacancyOut]):
+    as_of: dt.date
+    start: str = Field(..., description="预测期起始月份 YYYY-MM（截至日期所在月份）")
+    months: int
+    totals: list[VacancyOut] = Field(default_factory=list, description="按编制类型汇总全部条目（不只本页）")
+
+
+class VacancyFilters(Schema):
+    months: int = Field(12, ge=1, le=60, description="预测期月数（1–60，默认 12），从截至日期所在月份起")
+    as_of: Day | None = Field(None, description="截至日期（默认今天）")
+    unit: UnitCode | None = Field(None, description="机构代码")
+    subtree: bool = Field(False, description="包括该机构的全部下属机构（合计即该部门的汇总）")
+    staffing_type: str | None = Field(None, max_length=8, description="编制类型")
+
+
+def _vacancy_out(row: Any) -> dict[str, Any]:
+    return {
+        "unit": row.unit_code or None,
+        "unit_name": row.unit_name,
+        "staffing_type": row.staffing_type,
+        "approved": row.approved,
+        "actual": row.actual,
+        "reserved": row.reserved,
+        "usable": row.usable,
+        "retiring": row.retiring,
+        "loans_due": row.loans_due,
+        "projected": row.projected,
+    }
+
+
+@forecasts.get("/forecasts/vacancy", response=replies({200: VacancyPage}, 404), summary="空编预测")
+def vacancy_projection(request: HttpRequest, filters: Query[VacancyFilters], page: Query[PageParams]) -> dict[str, Any]:
+    """各机构、各编制类型在预测期末的预计空编（domain.md §6）：核定 − 实有 − 在途 + 期内退休 − 期内到期的周转编制；
+    期内退休含已超龄未退的，期内到期含已逾期未收回的。按机构代码、编制类型排序，totals 按编制类型汇总
+    （指定机构并包括下属机构时即该部门的汇总）。不列人员，退休只按机构计数。"""
+    require_somewhere(request, Action.VIEW)
+    day = day_or_today(filters.as_of)
+    ids = _window_units(request, filters, day)
+    result = vacancy_forecast(
+        user=request.user, day=day, months=filters.months, unit_ids=ids, staffing_type=filters.staffing_type or ""
+    )
+    return {
+        **paginate(result.rows, page, _vacancy_out),
+        "as_of": day,
+        "start": f"{day.year:04d}-{day.month:02d}",
+        "months": filters.months,
+        "totals": [_vacancy_out(row) for row in result.totals],
     }

@@ -3,6 +3,7 @@ division or the whole district — SQL aggregates from the register's selectors.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from bianzhi.api.common import day_or_today, paginate, replies, require, require
 from bianzhi.api.errors import not_found, unit_not_found
 from bianzhi.api.schemas import Day, Page, PageParams, UnitCode
 from bianzhi.registry import selectors as registry
-from bianzhi.registry.choices import PositionCategory, StaffingType
+from bianzhi.registry.choices import PositionCategory, Sequence, StaffingType
 from bianzhi.registry.selectors import RollUp, StaffingFigures, UnitFigures
 
 router = Router(tags=["编制数据"])
@@ -116,6 +117,10 @@ class UnitFigureFilters(Schema):
     as_of: Day | None = Field(None, description="截至日期（默认今天）")
     unit: UnitCode | None = Field(None, description="机构代码")
     subtree: bool = Field(False, description="包括该机构的全部下属机构")
+    sequence: Sequence | None = Field(None, description="序列：只列截至日期属于该序列的机构")
+    staffing_type: StaffingType | None = Field(
+        None, description="编制类型：只列有该编制类型数据的机构，staffing 中只给该编制类型"
+    )
 
 
 @router.get("/figures/units", response=replies({200: FiguresPage}, 404), summary="各机构编制数据（截至某日）")
@@ -133,8 +138,14 @@ def figures_units(request: HttpRequest, filters: Query[UnitFigureFilters], page:
     rows = [
         f
         for unit_id, f in sorted(figures.items(), key=lambda kv: kv[1].code)
-        if allowed.covers(unit_id) and (wanted is None or unit_id in wanted)
+        if allowed.covers(unit_id)
+        and (wanted is None or unit_id in wanted)
+        and (not filters.sequence or f.sequence == filters.sequence)
+        and (not filters.staffing_type or filters.staffing_type in f.staffing)
     ]
+    if filters.staffing_type:
+        only = filters.staffing_type
+        rows = [dataclasses.replace(f, staffing={only: f.staffing[only]}) for f in rows]
     result = paginate(rows, page, lambda f: unit_figures_out(f, codes))
     return {**result, "as_of": day}
 

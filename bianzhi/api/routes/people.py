@@ -47,7 +47,8 @@ from bianzhi.api.schemas import (
 )
 from bianzhi.api.writes import row_of, write_rows
 from bianzhi.registry.choices import Gender, PersonCategory, PersonStatus, PositionCategory, StaffingType
-from bianzhi.registry.models import Person, PersonVersion
+from bianzhi.registry.choices import Sequence as SequenceChoice
+from bianzhi.registry.models import Person, PersonVersion, Unit, UnitVersion
 
 router = Router(tags=["人员"])
 
@@ -128,6 +129,12 @@ class PersonFilters(Schema):
     staffing_type: StaffingType | None = Field(None, description="编制类型")
     category: PersonCategory | None = Field(None, description="人员类别")
     position_category: PositionCategory | None = Field(None, description="职数类别")
+    sequence: SequenceChoice | None = Field(
+        None, description="序列：只列截至日期所在机构属于该序列的人员（全局一屏的序列维度）"
+    )
+    active_unit: bool = Field(
+        False, description="true 只列所在机构截至日期在设的人员（编制数据的实有人数只计在设机构，domain.md §3）"
+    )
 
 
 def person_out(version: PersonVersion, day: dt.date, user: Any, unit_names: dict[int, str]) -> dict[str, Any]:
@@ -200,6 +207,11 @@ def person_list(request: HttpRequest, filters: Query[PersonFilters], page: Query
         category=filters.category or "",
         position_category=filters.position_category or "",
     )
+    if filters.sequence:
+        in_sequence = UnitVersion.objects.filter(UnitVersion.as_of(day), sequence=filters.sequence)
+        qs = qs.filter(unit_id__in=in_sequence.values("unit_id"))
+    if filters.active_unit:
+        qs = qs.filter(Unit.active_on(day, prefix="unit__"))
     total = qs.count()
     if is_full_number(filters.q):
         full_number_search(request, filters.q, found=total > 0)
@@ -286,6 +298,32 @@ _PERSON_HEADERS = {
 }
 
 
+#: What a unit HR officer is told for a change only the procedures may make (interchange.md §3).
+PROCEDURE_FIELDS_REQUIRED = (
+    "单位人事干部不能直接修改人员的机构、编制类型、人员状态、进编日期或职数类别，"
+    "须通过上编（核准使用编制通知单）、离编或调编程序办理"
+)
+
+
+def _refuse_procedure_fields(person: Person, data: PersonIn) -> None:
+    """403 ``procedure_required`` when a unit HR officer's write would change the person's unit,
+    staffing type, status, 进编日期 or 职数类别 (as stored in the latest period): those change only
+    through onboarding, leaving and transfer; the office's writes may, marked as bypassing them."""
+    latest = PersonVersion.objects.filter(person=person).select_related("unit").order_by("-valid_from").first()
+    if latest is None:
+        raise ApiError(403, PROCEDURE_REQUIRED, code="procedure_required")
+    given = data.model_fields_set
+    changed = (
+        data.unit != latest.unit.code
+        or data.staffing_type != latest.staffing_type
+        or data.status != latest.status
+        or ("entry_date" in given and data.entry_date != latest.entry_date)
+        or ("position_category" in given and (data.position_category or "") != latest.position_category)
+    )
+    if changed:
+        raise ApiError(403, PROCEDURE_FIELDS_REQUIRED, code="procedure_required")
+
+
 @router.put(
     "/people/{id_number}",
     response=replies({200: Saved[PersonOut], 201: Saved[PersonOut]}, 400, 404),
@@ -306,6 +344,7 @@ def person_put(request: HttpRequest, id_number: Path[IdNumber], data: PersonIn) 
         for code in (data.unit, data.internal_division):
             if code and selectors.unit_get(user=request.user, code=code, action=Action.CHANGE_PEOPLE) is None:
                 raise unit_not_found(code)
+        _refuse_procedure_fields(person, data)
     row = row_of(data, _PERSON_HEADERS, {"身份证号": number})
     result = write_rows(request, sheets={"人员": [row]}, meta=data)
     day = day_or_today(data.effective)

@@ -24,8 +24,8 @@ from bianzhi.api.errors import unit_not_found
 from bianzhi.api.schemas import Count, Day, Page, PageParams, PositiveCount, RegionCode, Saved, UnitCode, WriteMeta
 from bianzhi.api.writes import row_of, write_rows
 from bianzhi.registry import selectors as registry
-from bianzhi.registry.choices import LimitCategory, LoanStatus, PositionCategory, StaffingType
-from bianzhi.registry.models import InstitutionLimit, PositionQuota, StaffingQuota, TurnoverLoan
+from bianzhi.registry.choices import LimitCategory, LoanStatus, PositionCategory, Sequence, StaffingType
+from bianzhi.registry.models import InstitutionLimit, PositionQuota, StaffingQuota, TurnoverLoan, UnitVersion
 
 router = Router()
 
@@ -170,6 +170,9 @@ class LoanOut(Schema):
 class LoanFilters(UnitScopedFilters):
     staffing_type: StaffingType | None = Field(None, description="编制类型")
     status: LoanStatus | None = Field(None, description="状态")
+    due_after: Day | None = Field(None, description="回收日期晚于该日")
+    due_to: Day | None = Field(None, description="回收日期不晚于该日")
+    sequence: Sequence | None = Field(None, description="序列：只列截至日期所在机构属于该序列的周转编制")
 
 
 def loan_out(row: TurnoverLoan, day: dt.date) -> dict[str, Any]:
@@ -198,6 +201,13 @@ def loan_list(request: HttpRequest, filters: Query[LoanFilters], page: Query[Pag
         staffing_type=filters.staffing_type or "",
         status=filters.status or "",
     )
+    if filters.due_after:
+        qs = qs.filter(due_date__gt=filters.due_after)
+    if filters.due_to:
+        qs = qs.filter(due_date__lte=filters.due_to)
+    if filters.sequence:
+        in_sequence = UnitVersion.objects.filter(UnitVersion.as_of(day), sequence=filters.sequence)
+        qs = qs.filter(unit_id__in=in_sequence.values("unit_id"))
     return paginate(qs, page, lambda row: loan_out(row, day))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
@@ -41,6 +42,10 @@ class SuspensionFilters(Schema):
     subtree: bool = Field(False, description="包括该机构的全部下属机构")
     in_force_on: Day | None = Field(None, description="只列该日仍在暂缓审批中的")
     lifted: bool | None = Field(None, description="true 只列已解除的，false 只列未解除的")
+    in_force: bool | None = Field(
+        None,
+        description="true 只列今天仍在暂缓审批中的（已开始、未解除、计划结束日期为空或未过），false 只列其余的",
+    )
 
 
 def suspension_out(row: Suspension, whole: bool = True) -> dict[str, Any]:
@@ -56,7 +61,10 @@ def suspension_out(row: Suspension, whole: bool = True) -> dict[str, Any]:
         "planned_end": row.planned_end,
         "lifted_on": row.lifted_on,
         "lift_reason": shown_text(row.lift_reason, whole=whole),
-        "in_force": row.started_on <= day and (row.lifted_on is None or row.lifted_on > day),
+        # domain.md §9: a suspension with a planned end stops being in force after it
+        "in_force": row.started_on <= day
+        and (row.lifted_on is None or row.lifted_on > day)
+        and (row.planned_end is None or row.planned_end >= day),
         "change_set": row.change_set_id,
     }
 
@@ -74,6 +82,10 @@ def suspension_list(request: HttpRequest, filters: Query[SuspensionFilters], pag
     qs = selectors.suspension_list(
         user=request.user, unit_ids=unit_ids, in_force_on=filters.in_force_on, lifted=filters.lifted
     )
+    if filters.in_force is not None:
+        day = today()
+        in_force = Suspension.in_force_on(day) & (Q(planned_end__isnull=True) | Q(planned_end__gte=day))
+        qs = qs.filter(in_force) if filters.in_force else qs.exclude(in_force)
     whole = sees_every_number(request.user)
     return paginate(qs, page, lambda row: suspension_out(row, whole))
 

@@ -217,8 +217,13 @@ def sheets_import(
     source: str = "import",
     origin: str = "",
     progress: Progress | None = None,
+    bypasses_approval: bool = True,
 ) -> ImportResult:
-    """Validate, plan and write sheets already read (the core of every import)."""
+    """Validate, plan and write sheets already read (the core of every import).
+
+    Imports and the office's corrections bypass the approval procedures and their change set says
+    so; only the procedures themselves (approvals' onboarding, leaving) write with
+    ``bypasses_approval=False``."""
     say = progress or (lambda message: None)
     dated = effective  # rows created by an import run with --effective hold from that day
     effective = effective or today()
@@ -249,7 +254,7 @@ def sheets_import(
                     "reason": reason,
                     "document_number": document_number,
                     "effective": effective,
-                    "bypasses_approval": True,
+                    "bypasses_approval": bypasses_approval,
                 },
             )
     except UnreadableFile as exc:  # a streamed sheet turned out unreadable half-way
