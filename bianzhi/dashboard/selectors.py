@@ -616,7 +616,11 @@ def _retirement_figures(
         if sc.view.covers(unit_id):
             by_month[format_month(month)] += n
     forecast = {**base, **sc.api}
-    page = {**base, **({"unit": sc.unit.code, "subtree": "1"} if sc.unit is not None else {})}
+    page = {
+        **base,
+        **({"unit": sc.unit.code, "subtree": "1"} if sc.unit is not None else {}),
+        **({"sequence": sc.sequence} if sc.sequence else {}),
+    }
     if masked:
         years = [f"{day.year + i:04d}" for i in range(5)]
         layout["retirement_periods"] = years

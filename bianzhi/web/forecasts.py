@@ -31,7 +31,7 @@ from bianzhi.accounts.permissions import Action, id_for, scope
 from bianzhi.accounts.privacy import person_ref
 from bianzhi.core.dates import add_months, format_month, month_start, today
 from bianzhi.registry import selectors as registry
-from bianzhi.registry.choices import StaffingType, UnitKind
+from bianzhi.registry.choices import Sequence, StaffingType, UnitKind
 from bianzhi.registry.models import Unit, UnitVersion
 from bianzhi.registry.trees import subtree_ids
 from bianzhi.supervision.forecasts import loans_due_forecast, vacancy_forecast
@@ -233,6 +233,13 @@ class ForecastForm(forms.Form):
         required=False,
         widget=forms.Select({"class": "form-select form-select-sm"}),
     )
+    # 党委 / 政府 sequence (the one-screen board's sequence views open their rows here)
+    sequence = forms.ChoiceField(
+        label=gettext_lazy("Sequence"),
+        required=False,
+        choices=[("", gettext_lazy("All sequences")), *Sequence.choices],
+        widget=forms.Select({"class": "form-select form-select-sm"}),
+    )
     by = forms.ChoiceField(
         label=gettext_lazy("Table by"),
         required=False,
@@ -302,6 +309,10 @@ class ForecastForm(forms.Form):
         if unit is not None:
             ids = subtree_ids([unit.pk], day=self.day) if data["subtree"] else {unit.pk}
             selected = ids if selected is None else selected & ids
+        if data.get("sequence"):
+            versions = UnitVersion.objects.filter(UnitVersion.as_of(self.day), sequence=data["sequence"])
+            ids = set(versions.values_list("unit_id", flat=True))
+            selected = ids if selected is None else selected & ids
         return selected
 
     def conditions(self) -> list[tuple[str, str]]:
@@ -317,6 +328,8 @@ class ForecastForm(forms.Form):
             result.append((_("Unit"), f"{data['unit'].code}（{range_label}）"))
         if data.get("staffing_type"):
             result.append((_("Staffing type"), data["staffing_type"]))
+        if data.get("sequence"):
+            result.append((_("Sequence"), data["sequence"]))
         result.append((_("Table by"), str(GROUPS[data["by"]])))
         return result
 

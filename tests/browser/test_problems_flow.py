@@ -1,4 +1,5 @@
-"""问题整改 in a real browser (issue 15), at a laptop's size (1366×768): a staffing officer raises a
+"""问题整改 in a real browser (issue 15), at a laptop's size (1366×768): a staffing officer opens the
+one-screen board, switches it to 政府序列 and clicks a bar down to the people behind it, then raises a
 problem from an alert in one click, the unit is suspended at once, the unit's HR officer answers with a
 plan and evidence, the officer closes it off (销号) and the suspension is lifted."""
 
@@ -12,6 +13,7 @@ import pytest
 from django.db import connections
 
 from bianzhi.core.dates import today
+from tests.browser.test_board import BAR_BOX, people_count
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -71,6 +73,22 @@ def test_raise_from_an_alert_answer_and_close(users, live_server, browser):
     alert = Alert.objects.filter(run=run, unit_code__in=["A", "AS"]).order_by("id").first()
     assert alert is not None, list(Alert.objects.filter(run=run).values_list("rule", "unit_code"))
     officer = log_in(browser, live_server, "officer")
+    # 全局一屏: switch to 政府序列, click the 实有 bar of 行政编制 → exactly the people behind it
+    officer.click("[data-nav=board]")
+    officer.wait_for_url(re.compile(r"/board/"))
+    officer.click("label[for=dimension-government]")
+    officer.wait_for_url(re.compile(r"/board/\?.*dimension=government"))
+    officer.wait_for_selector("#chart-types[data-chart-ready='1'] canvas")
+    value = int(
+        officer.locator("#board-types tr[data-type=行政编制] [data-board-link='type.行政编制.actual']").inner_text()
+    )
+    officer.locator("#chart-types").scroll_into_view_if_needed()
+    bar = officer.evaluate(BAR_BOX, ["chart-types", 1, 0])
+    officer.mouse.click(bar["x"], bar["y"])
+    officer.wait_for_url(re.compile(r"/people/\?.*staffing_type="))
+    assert people_count(officer) == value > 0
+    assert set(officer.locator("#table-people tbody tr td:nth-child(7)").all_inner_texts()) == {"行政编制"}
+    # 立为问题 from the alerts, in one click
     officer.goto(f"{live_server.url}/alerts/")
     button = officer.locator(f"[data-raise='{alert.pk}']")
     button.wait_for()

@@ -74,7 +74,9 @@ def test_switching_dimension_shows_that_board(personas):
     assert "部门维度须指定机构代码" in missing.content.decode()
 
 
-@pytest.mark.parametrize("query", ["dimension=district", "dimension=government", "dimension=department&unit=B"])
+@pytest.mark.parametrize(
+    "query", ["dimension=district", "dimension=government", "dimension=party", "dimension=department&unit=B"]
+)
 def test_every_number_links_to_a_page_with_that_many_rows(personas, query):
     client = client_for(personas["officer"])
     response = client.get(f"/board/?{query}&as_of={DAY}")
@@ -91,6 +93,10 @@ def test_every_number_links_to_a_page_with_that_many_rows(personas, query):
         elif href.startswith("/alerts/") and "severity=" in href and "run=" not in href:
             count = re.search(r'data-testid="count">(\d+)<', page.content.decode())
             assert count and int(count.group(1)) == value, (key, href, value)
+        elif href.startswith("/forecasts/retirements/"):  # the sequence's retirements, not the district's
+            assert len(page.context["forecast"].people) == value, (key, href, value)
+            if "dimension=party" in query or "dimension=government" in query:
+                assert "sequence=" in href, (key, href)
 
 
 def test_every_chart_element_has_a_link_that_opens(personas):
